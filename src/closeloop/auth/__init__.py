@@ -1,0 +1,1 @@
+"""API keys (hashed, scoped) and dashboard users (argon2 passwords)."""

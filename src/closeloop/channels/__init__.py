@@ -1,0 +1,1 @@
+"""Channels deliver rendered invitations: SMTP email, or the local outbox in development."""

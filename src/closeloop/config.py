@@ -1,0 +1,108 @@
+"""Settings, read from ``CLOSELOOP_*`` environment variables (and a ``.env`` file).
+
+The secret key signs respondent links; if none is configured we generate one and keep
+it in the data directory so that links already sent keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path("closeloop-data")
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class SmtpServer:
+    """The parts of ``CLOSELOOP_SMTP_URL`` (``smtp://user:pass@host:port?starttls=1``)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError(f"SMTP URL scheme must be smtp or smtps, not {parts.scheme!r}")
+        if not parts.hostname:
+            raise ValueError("SMTP URL needs a host")
+        query = parse_qs(parts.query)
+        self.host: str = parts.hostname
+        self.implicit_tls: bool = parts.scheme == "smtps"
+        self.port: int = parts.port or (465 if self.implicit_tls else 25)
+        self.username: str | None = unquote(parts.username) if parts.username else None
+        self.password: str | None = unquote(parts.password) if parts.password else None
+        self.starttls: bool = query.get("starttls", ["0"])[0].lower() in {"1", "true", "yes"}
+        self.timeout: float = float(query.get("timeout", ["30"])[0])
+
+
+class Settings(BaseSettings):
+    """Every knob of a closeloop process; the names are a public contract."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLOSELOOP_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    smtp_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    from_email: str = "surveys@closeloop.localhost"
+    from_name: str = "closeloop"
+    product_name: str = "our product"
+    workspace_name: str = "closeloop"
+    # respondents
+    token_ttl_days: int = Field(default=30, ge=1, le=365)
+    answer_window_days: int = Field(default=7, ge=0, le=365)
+    # dispatcher
+    dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    dispatch_interval_seconds: float = Field(default=2.0, gt=0)
+    dispatch_lease_seconds: int = Field(default=300, ge=10)
+    dispatch_max_attempts: int = Field(default=8, ge=1, le=50)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _valid_smtp_url(cls, value: str | None) -> str | None:
+        if value:
+            SmtpServer(value)
+            return value
+        return None
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'closeloop.db'}"
+
+    @cached_property
+    def smtp(self) -> SmtpServer | None:
+        return SmtpServer(self.smtp_url) if self.smtp_url else None
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / SECRET_KEY_FILE
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        log.warning(
+            "No CLOSELOOP_SECRET_KEY set: generated one and saved it in %s "
+            "(set CLOSELOOP_SECRET_KEY in production)",
+            key_file,
+        )
+        return key

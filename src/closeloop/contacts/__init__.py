@@ -1,0 +1,1 @@
+"""People and the companies they belong to, their traits, consent and suppression."""

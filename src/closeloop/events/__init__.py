@@ -1,0 +1,1 @@
+"""The append-only log of journey events, ingested idempotently by message id."""

@@ -1,0 +1,1 @@
+"""Invitations: one survey to one person, from scheduled to answered, durably."""

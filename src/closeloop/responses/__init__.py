@@ -1,0 +1,1 @@
+"""Answers: signed respondent tokens, recording, and classification."""

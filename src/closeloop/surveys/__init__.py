@@ -1,0 +1,1 @@
+"""Surveys: their kind, scale, wording and answer window."""
