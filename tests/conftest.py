@@ -22,6 +22,7 @@ from closeloop.config import Settings
 from closeloop.db.migrate import upgrade
 from closeloop.runtime import Runtime
 from tests.pg import PostgresServer, start_server
+from tests.servers import SmtpSink, smtp_sink
 
 REQUIRE_POSTGRES = os.environ.get("CLOSELOOP_REQUIRE_POSTGRES") == "1"
 TEMPLATE_DB = "closeloop_template"
@@ -101,3 +102,10 @@ def runtime(settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    """An aiosmtpd server on loopback: ``(sink, port)``; sink.wait_for(n) returns messages."""
+    with smtp_sink() as sink_and_port:
+        yield sink_and_port

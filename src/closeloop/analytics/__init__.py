@@ -1,0 +1,1 @@
+"""NPS statistics, breakdowns and trends (pure where it can be)."""
