@@ -71,9 +71,9 @@ def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def live_server(app: FastAPI, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on loopback (a free port unless given); yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import sys
+from typing import Annotated, NoReturn
 
 import typer
 
+from closeloop.auth.models import Scope
 from closeloop.config import Settings
 from closeloop.runtime import Runtime
 
@@ -53,3 +55,109 @@ def serve(
         proxy_headers=True,
         log_level=runtime.settings.log_level.lower(),
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the dispatcher alone; SIGTERM or SIGINT stop it after the message in hand."""
+    from closeloop.invitations.dispatcher import run_worker  # noqa: PLC0415
+
+    runtime = _runtime()
+    runtime.settings.signing_key  # noqa: B018 - generate and announce the key at start-up
+    try:
+        run_worker(runtime)
+    finally:
+        runtime.close()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo() -> None:
+    """Load the FacturaPlus demo (customers, journey events, answers); a second run is a no-op."""
+    from closeloop.demo import service as demo_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.transaction() as session:
+            result = demo_service.load(session=session, now=runtime.clock.now())
+    finally:
+        runtime.close()
+    login = f"log in at {runtime.settings.base_url}/login as {demo_service.DEMO_EMAIL}"
+    login += f" with the password {demo_service.DEMO_PASSWORD}"
+    if not result.loaded:
+        typer.echo(f"The FacturaPlus demo is already loaded; nothing changed ({login}).")
+        return
+    typer.echo(
+        f"Loaded the FacturaPlus demo: {result.accounts} accounts, {result.contacts} contacts, "
+        f"{result.events} events, {result.invitations} invitations, {result.answers} answers."
+    )
+    if result.user_created:
+        typer.echo(f"Dashboard: {login}.")
+    typer.echo(f"Admin API key (shown once, keep it safe): {result.api_key}")
+
+
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys for the native and compat APIs.")
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="What the key is for, shown in listings.")],
+    scope: Annotated[
+        Scope, typer.Option(help="ingest: write contacts and events only; admin: everything.")
+    ] = Scope.INGEST,
+) -> None:
+    """Create an API key and print it (only the key, once: it is stored hashed)."""
+    from closeloop.auth import service as auth_service  # noqa: PLC0415
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.transaction() as session:
+            _, key = auth_service.create_api_key(
+                session=session, name=name, scope=scope, now=runtime.clock.now()
+            )
+    except ClosedLoopError as error:
+        _fail(error.detail)
+    finally:
+        runtime.close()
+    typer.echo(key)
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Dashboard users.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The address the user logs in with.")],
+    name: Annotated[
+        str | None, typer.Option(help="The user's name, shown in the dashboard.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a dashboard user; the password is asked for (twice) or read from stdin."""
+    from closeloop.auth import service as auth_service  # noqa: PLC0415
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    runtime = _runtime()
+    try:
+        with runtime.transaction() as session:
+            user = auth_service.create_user(
+                session=session, email=email, password=password, name=name, now=runtime.clock.now()
+            )
+    except ClosedLoopError as error:
+        _fail(error.detail)
+    finally:
+        runtime.close()
+    typer.echo(f"Created the dashboard user {user.email}.")

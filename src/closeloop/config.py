@@ -7,6 +7,7 @@ it in the data directory so that links already sent keep working after a restart
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -98,8 +99,13 @@ class Settings(BaseSettings):
             return key_file.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        try:
+            # O_EXCL: when a server and a worker start together, exactly one key wins
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return key_file.read_text().strip()
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key)
         log.warning(
             "No CLOSELOOP_SECRET_KEY set: generated one and saved it in %s "
             "(set CLOSELOOP_SECRET_KEY in production)",

@@ -55,9 +55,38 @@ def create_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
+    _install_dashboard_session(app, runtime)
     _include_routers(app)
     return app
 
 
 def _include_routers(app: FastAPI) -> None:
     """Each feature owns its router; the app only mounts them."""
+    from closeloop.responses.views import router as responses_router  # noqa: PLC0415
+    from closeloop.web.respondent import router as respondent_router  # noqa: PLC0415
+
+    app.include_router(responses_router)
+    app.include_router(respondent_router)
+    from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
+    from closeloop.surveys.views import router as surveys_router  # noqa: PLC0415
+
+    app.include_router(surveys_router)
+    app.include_router(invitations_router)
+    from closeloop.contacts.views import router as contacts_router  # noqa: PLC0415
+    from closeloop.events.views import router as events_router  # noqa: PLC0415
+
+    app.include_router(contacts_router)
+    app.include_router(events_router)
+    from closeloop.api.ops import router as ops_router  # noqa: PLC0415
+    from closeloop.web import dashboard  # noqa: PLC0415
+
+    app.include_router(ops_router)
+    app.include_router(dashboard.router)
+    app.mount("/static", dashboard.static_files(), name="static")
+
+
+def _install_dashboard_session(app: FastAPI, runtime: Runtime) -> None:
+    """The dashboard's signed session cookie and its redirect to the login form."""
+    from closeloop.web import auth as dashboard_auth  # noqa: PLC0415
+
+    dashboard_auth.install(app, runtime.settings)

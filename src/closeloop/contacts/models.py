@@ -46,6 +46,8 @@ class Contact(Base):
             name="identified",
         ),
         Index("ix_contacts_account_id", "account_id"),
+        # a phone finds a person when it is all an upsert carries
+        Index("ix_contacts_phone", "phone"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,14 +1,16 @@
-"""Surveys: lookup and the default NPS survey every workspace starts with."""
+"""Surveys: lookup, creation and the default NPS survey every workspace starts with."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from closeloop.errors import NotFound
+from closeloop.errors import Conflict, NotFound
 from closeloop.surveys.models import Survey, SurveyKind
+from closeloop.surveys.schemas import SurveyCreate
 
 DEFAULT_SURVEY_KEY = "nps"
 
@@ -37,4 +39,23 @@ def get_or_create_default(*, session: Session, product_name: str, now: datetime)
         )
         session.add(survey)
         session.flush()
+    return survey
+
+
+def list_(*, session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.key)))
+
+
+def create(*, session: Session, survey_in: SurveyCreate, now: datetime) -> Survey:
+    """A new survey; its key must be free (409 naming ``key`` otherwise)."""
+    taken = Conflict(f"a survey with key {survey_in.key!r} already exists", field="key")
+    if get_by_key(session=session, key=survey_in.key) is not None:
+        raise taken
+    survey = Survey(**survey_in.model_dump(mode="json"), created_at=now)
+    # a savepoint, so losing a race for the key leaves the caller's transaction usable
+    try:
+        with session.begin_nested():
+            session.add(survey)
+    except IntegrityError:
+        raise taken from None
     return survey

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:45:29.753511
+Create Date: 2026-11-23 14:56:58.788797
 """
 
 from collections.abc import Sequence
@@ -151,6 +151,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_account_id", ["account_id"], unique=False)
+        batch_op.create_index("ix_contacts_phone", ["phone"], unique=False)
 
     op.create_table(
         "events",
@@ -333,6 +334,7 @@ def downgrade() -> None:
 
     op.drop_table("events")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_phone")
         batch_op.drop_index("ix_contacts_account_id")
 
     op.drop_table("contacts")

@@ -1,0 +1,221 @@
+"""Event ingest throughput: ``events.service.ingest`` against a raw ``sqlite3.executemany``.
+
+Run: ``.venv/bin/python bench/ingest.py`` (200,000 events) or ``--quick`` (20,000).
+
+A fresh SQLite file is migrated, 5,000 contacts are created, and the events (referencing
+contacts by email, as integrations do) go through the service in batches of 1,000, one
+transaction per batch. The baseline inserts the same rows, already resolved to contact
+ids and already serialised, with ``executemany`` into a copy of the events table (same
+columns, same unique index on message_id, same secondary indexes and foreign keys) in
+the same file, with the same PRAGMAs, one transaction per batch too. It runs before and
+after the service, and the faster of the two is the baseline.
+
+The events are parsed into ``EventIn`` (what the HTTP layer hands the service) before the
+clock starts; the cost of that parsing is printed separately. The last line printed is
+one JSON object with the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from closeloop.clock import FrozenClock
+from closeloop.config import Settings
+from closeloop.contacts import bulk as contacts_bulk
+from closeloop.contacts.schemas import ContactRef
+from closeloop.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from closeloop.db.migrate import upgrade
+from closeloop.events import service as events_service
+from closeloop.events.schemas import EventIn
+from closeloop.runtime import Runtime
+
+TARGET_RATE = 20_000
+TARGET_RATIO = 0.30
+EVENT_NAMES = ("Ticket Solved", "Order Delivered", "Signed Up", "Invoice Paid", "Feature Used")
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 events (under 30 s)")
+    parser.add_argument("--events", type=int, help="number of events (default 200,000)")
+    parser.add_argument("--contacts", type=int, default=5_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    args = parser.parse_args()
+    total = args.events or (20_000 if args.quick else 200_000)
+
+    with tempfile.TemporaryDirectory(prefix="closeloop-bench-") as tmp:
+        path = Path(tmp) / "bench.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        settings = Settings(database_url=url, data_dir=Path(tmp), secret_key="bench-" * 8)  # type: ignore[arg-type]
+        clock = FrozenClock(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
+        runtime = Runtime.create(settings, clock=clock)
+        try:
+            emails = [f"person{n:05d}@customer{n % 97:02d}.example" for n in range(args.contacts)]
+            contact_ids = _create_contacts(runtime, emails)
+            print(f"setup: migrated {path.name}, {len(contact_ids):,} contacts", flush=True)
+
+            raw_events = _generate(total, emails, clock.now())
+            started = time.perf_counter()
+            parsed = [EventIn.model_validate(event) for event in raw_events]
+            parse_rate = total / (time.perf_counter() - started)
+            print(f"parsing into EventIn (not timed below): {parse_rate:,.0f} events/s", flush=True)
+
+            rows = _raw_rows(raw_events, contact_ids, clock.now())
+            before = _raw_baseline(path, rows, args.batch, table="events_raw_before")
+            value = _service_run(runtime, parsed, args.batch)
+            after = _raw_baseline(path, rows, args.batch, table="events_raw_after")
+        finally:
+            runtime.close()
+
+    baseline = max(before, after)
+    ratio = value / baseline
+    ok = value >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(
+        f"result: service {value:,.0f} events/s, raw executemany {baseline:,.0f} events/s "
+        f"(before {before:,.0f}, after {after:,.0f}), ratio {ratio:.2f}",
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "ingest",
+                "value": round(value),
+                "unit": "events/s",
+                "baseline": round(baseline),
+                "ratio": round(ratio, 3),
+                "target": ">= 20000 events/s and ratio >= 0.30",
+                "ok": ok,
+            }
+        )
+    )
+    return 0 if ok else 1
+
+
+def _create_contacts(runtime: Runtime, emails: Sequence[str]) -> dict[str, int]:
+    refs = [ContactRef(email=email) for email in emails]
+    with runtime.transaction() as session:
+        ids = contacts_bulk.resolve(
+            session=session, refs=refs, paths=[""] * len(refs), now=runtime.clock.now()
+        )
+    return dict(zip(emails, ids, strict=True))
+
+
+def _generate(total: int, emails: Sequence[str], now: datetime) -> list[dict[str, Any]]:
+    """Events as an integration would post them, from a seeded generator."""
+    rng = random.Random(20260303)
+    events = []
+    for number in range(total):
+        occurred = now - timedelta(seconds=rng.randrange(90 * 86_400))
+        events.append(
+            {
+                "message_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "name": rng.choice(EVENT_NAMES),
+                "contact": {"email": rng.choice(emails)},
+                "properties": {
+                    "sequence": number,
+                    "channel": rng.choice(("email", "chat", "phone")),
+                    "amount": round(rng.uniform(5, 500), 2),
+                },
+                "timestamp": occurred.isoformat(),
+            }
+        )
+    return events
+
+
+def _raw_rows(
+    events: Sequence[dict[str, Any]], contact_ids: dict[str, int], now: datetime
+) -> list[tuple[Any, ...]]:
+    """The same rows, fully prepared: the baseline does nothing but insert."""
+    received = now.replace(tzinfo=None).strftime(SQLITE_DATETIME)
+    return [
+        (
+            event["message_id"],
+            event["name"],
+            contact_ids[event["contact"]["email"]],
+            None,
+            json.dumps(event["properties"]),
+            "api",
+            datetime.fromisoformat(event["timestamp"])
+            .astimezone(UTC)
+            .replace(tzinfo=None)
+            .strftime(SQLITE_DATETIME),
+            received,
+        )
+        for event in events
+    ]
+
+
+def _raw_baseline(path: Path, rows: Sequence[tuple[Any, ...]], batch: int, *, table: str) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        # the PRAGMAs closeloop.db.engine sets on every connection
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        _copy_events_table(connection, table)
+        insert = (
+            f"INSERT INTO {table} (message_id, name, contact_id, account_id, properties, "  # noqa: S608
+            "source, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+
+        def write(chunk: Sequence[tuple[Any, ...]]) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(insert, chunk)
+            connection.execute("COMMIT")
+
+        return _timed(f"raw executemany ({table})", rows, batch, write)
+    finally:
+        connection.close()
+
+
+def _copy_events_table(connection: sqlite3.Connection, table: str) -> None:
+    """The events table's own DDL under another name: same columns, indexes and keys."""
+    ddl = connection.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL"
+    ).fetchall()
+    for kind, name, sql in sorted(ddl, key=lambda item: item[0] != "table"):
+        renamed = sql.replace("events", table) if kind == "table" else sql.replace(" events ", f" {table} ")
+        if kind == "index":
+            renamed = renamed.replace(name, f"{name}_{table}")
+        connection.execute(renamed)
+
+
+def _service_run(runtime: Runtime, events: Sequence[EventIn], batch: int) -> float:
+    def write(chunk: Sequence[EventIn]) -> None:
+        with runtime.transaction() as session:
+            result = events_service.ingest(session=session, events=chunk, now=runtime.clock.now())
+        if result.created != len(chunk):
+            raise SystemExit(f"expected {len(chunk)} new events, stored {result.created}")
+
+    return _timed("events.service.ingest", events, batch, write)
+
+
+def _timed(label: str, items: Sequence[Any], batch: int, write: Callable[[Any], None]) -> float:
+    total = len(items)
+    report_every = max(1, total // batch // 5)
+    started = time.perf_counter()
+    for number, offset in enumerate(range(0, total, batch), start=1):
+        write(items[offset : offset + batch])
+        if number % report_every == 0 or offset + batch >= total:
+            done = min(offset + batch, total)
+            elapsed = time.perf_counter() - started
+            print(f"{label}: {done:,}/{total:,} events, {done / elapsed:,.0f} events/s", flush=True)
+    return total / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
