@@ -8,8 +8,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from closeloop.analytics.breakdown import Dimension
 from closeloop.auth.models import Scope
 from closeloop.config import Settings
+from closeloop.reports.nps import Format
 from closeloop.runtime import Runtime
 
 app = typer.Typer(no_args_is_help=True, help="closeloop — a self-hosted NPS program.")
@@ -161,3 +163,51 @@ def user_create(
     finally:
         runtime.close()
     typer.echo(f"Created the dashboard user {user.email}.")
+
+
+report_app = typer.Typer(no_args_is_help=True, help="Reports on the answers.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("nps")
+def report_nps(
+    *,
+    by: Annotated[Dimension | None, typer.Option(help="Break the figures down.")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="A length back from --until (or now): 30d, 12w, 6m.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="First day (ISO date or datetime).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, included (ISO date).")] = None,
+    survey: Annotated[str | None, typer.Option(help="Only this survey (its key).")] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
+) -> None:
+    """NPS with promoters, passives, detractors and the margin of error (default: 90 days)."""
+    from rich.console import Console  # noqa: PLC0415
+
+    from closeloop.analytics import periods  # noqa: PLC0415
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+    from closeloop.reports import nps as nps_report  # noqa: PLC0415
+    from closeloop.responses import service as responses  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        span = periods.resolve(
+            since=periods.parse_bound(since, field="since") if since else None,
+            until=periods.parse_bound(until, field="until") if until else None,
+            now=runtime.clock.now(),
+            length=periods.parse_length(period) if period else None,
+        )
+        with runtime.transaction() as session:
+            report = responses.nps_report(
+                session=session, since=span.since, until=span.until, survey=survey, by=by
+            )
+    except ClosedLoopError as error:
+        _fail(f"--{error.field}: {error.detail}" if error.field else error.detail)
+    finally:
+        runtime.close()
+    if output is Format.TABLE:
+        Console().print(nps_report.to_table(report))
+    elif output is Format.CSV:
+        sys.stdout.write(nps_report.to_csv(report))
+    else:
+        sys.stdout.write(nps_report.to_json(report))

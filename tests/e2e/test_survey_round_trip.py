@@ -56,6 +56,10 @@ def server(
         runtime.close()
 
 
+def _api(base_url: str, key: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
 def _html_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None, "the email has no HTML part"
@@ -78,8 +82,11 @@ def test_a_survey_goes_out_by_email_and_the_answer_comes_back(
 ) -> None:
     base_url, key, _ = server
     sink, _ = smtp
-    api = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    with _api(base_url, key) as api, httpx.Client(timeout=10, follow_redirects=True) as respondent:
+        _round_trip(api, respondent, sink, base_url)
 
+
+def _round_trip(api: httpx.Client, respondent: httpx.Client, sink: SmtpSink, base_url: str) -> None:
     created = api.post(
         "/api/v1/contacts",
         json={
@@ -108,7 +115,6 @@ def test_a_survey_goes_out_by_email_and_the_answer_comes_back(
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = str(message["List-Unsubscribe"]).strip("<>")
 
-    respondent = httpx.Client(timeout=10, follow_redirects=True)
     page = respondent.get(links[9])
     assert page.status_code == 200
     assert "9" in page.text
@@ -140,9 +146,7 @@ def test_a_survey_goes_out_by_email_and_the_answer_comes_back(
     assert timeline["id"] == contact_id
 
     # RFC 8058 one-click unsubscribe, as a mail client sends it
-    unsubscribed = httpx.post(
-        unsubscribe_url, data={"List-Unsubscribe": "One-Click"}, timeout=10
-    )
+    unsubscribed = httpx.post(unsubscribe_url, data={"List-Unsubscribe": "One-Click"}, timeout=10)
     assert unsubscribed.status_code == 200
     again = api.post("/api/v1/invitations", json={"contact": {"id": contact_id}})
     assert again.status_code == 201
@@ -155,15 +159,16 @@ def test_a_tampered_link_records_nothing(
 ) -> None:
     base_url, key, _ = server
     sink, _ = smtp
-    api = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
-    api.post("/api/v1/contacts", json={"email": "bo@acme.test", "name": "Bo"})
-    api.post("/api/v1/invitations", json={"contact": {"email": "bo@acme.test"}})
-    (message,) = sink.wait_for(1)
-    url = _score_links(_html_part(message), base_url)[10]
-    token = url.rsplit("/", 2)[-2]
-    tampered = url.replace(token, token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+    with _api(base_url, key) as api:
+        api.post("/api/v1/contacts", json={"email": "bo@acme.test", "name": "Bo"})
+        api.post("/api/v1/invitations", json={"contact": {"email": "bo@acme.test"}})
+        (message,) = sink.wait_for(1)
+        url = _score_links(_html_part(message), base_url)[10]
+        token = url.rsplit("/", 2)[-2]
+        flipped = "A" if token[-2] != "A" else "B"
+        tampered = url.replace(token, token[:-2] + flipped + token[-1])
 
-    page = httpx.get(tampered, timeout=10)
-    assert 400 <= page.status_code < 500
-    assert "text/html" in page.headers["content-type"]
-    assert api.get("/api/v1/responses").json()["data"] == []
+        page = httpx.get(tampered, timeout=10)
+        assert 400 <= page.status_code < 500
+        assert "text/html" in page.headers["content-type"]
+        assert api.get("/api/v1/responses").json()["data"] == []

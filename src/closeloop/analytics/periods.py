@@ -3,7 +3,8 @@
 A date bound means the whole day in UTC: ``since=2026-03-01`` starts at its midnight,
 ``until=2026-03-31`` ends at the next midnight, so "until the 31st" includes the 31st.
 A datetime without a zone is read as UTC. Lengths such as ``30d``, ``12w`` and ``6m``
-count back from the end of the period; months are calendar months.
+count back from the end of the period (by default the end of today); months are
+calendar months.
 """
 
 from __future__ import annotations
@@ -93,11 +94,15 @@ def resolve(
     now: datetime,
     length: Length | None = None,
 ) -> Period:
-    """The interval to report on; without bounds, the ``DEFAULT_LENGTH_DAYS`` up to now."""
+    """The interval to report on; by default the ``DEFAULT_LENGTH_DAYS`` days up to today.
+
+    Without ``until`` the period ends with today (UTC), whole: an answer given a moment
+    ago counts, and the same command gives the same figures all day long.
+    """
     if since is not None and length is not None:
         raise InvalidInput("give either a start date or a period length, not both", field="period")
     try:
-        end = end_of(until) if until is not None else _as_utc(now)
+        end = end_of(until if until is not None else _as_utc(now).date())
     except OverflowError:
         raise InvalidInput("the end of the period is out of range", field="until") from None
     try:

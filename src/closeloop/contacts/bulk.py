@@ -57,7 +57,6 @@ class _Person:
     """One person of the batch, and what the batch says about them."""
 
     known: Known
-    is_new: bool
     values: dict[str, Any] = field(default_factory=dict)
     traits: dict[str, Any] = field(default_factory=dict)
 
@@ -90,14 +89,34 @@ def resolve(
     error names the exact field; nothing is written when any reference is refused.
     """
     directory = _load(session, refs)
-    people: dict[int, _Person] = {}
+    # pending people get negative keys until the insert gives them ids
+    pending: dict[int, _Person] = {}
+    changing: dict[int, _Person] = {}
     keys: list[int] = []
     for ref, path in zip(refs, paths, strict=True):
-        person = _place(directory, people, ref, path)
-        _collect(person, ref)
-        keys.append(person.known.key)
-    _update_existing(session, [p for p in people.values() if not p.is_new], now)
-    created = _create_new(session, [p for p in people.values() if p.is_new], now)
+        found = _match(directory, ref, path)
+        if found is None:
+            found = Known(key=-1 - len(pending), email=ref.email, external_id=ref.external_id)
+            directory.put(found)
+            pending[found.key] = _Person(known=found)
+        elif (ref.email is not None and ref.email != found.email) or (
+            ref.external_id is not None and found.external_id is None
+        ):
+            renamed = Known(
+                key=found.key,
+                email=ref.email or found.email,
+                external_id=ref.external_id or found.external_id,
+            )
+            directory.put(renamed, replaces=found)
+            person = _person(pending if found.key < 0 else changing, found)
+            person.known = renamed
+            person.values.update(email=renamed.email, external_id=renamed.external_id)
+            found = renamed
+        if ref.has_profile:
+            _collect(_person(pending if found.key < 0 else changing, found), ref)
+        keys.append(found.key)
+    _update_existing(session, list(changing.values()), now)
+    created = _create_new(session, list(pending.values()), now)
     return [created.get(key, key) for key in keys]
 
 
@@ -109,7 +128,7 @@ def resolve_accounts(
         return {}
     wanted = set(external_ids)
     query = select(Account.external_id, Account.id).where(Account.external_id.in_(wanted))
-    found: dict[str, int] = {key: id_ for key, id_ in session.execute(query).tuples() if key}
+    found: dict[str, int] = {key: id_ for key, id_ in session.execute(query) if key}
     missing = sorted(wanted - found.keys())
     if missing:
         statement = insert_ignoring_duplicates(session, Account).returning(
@@ -119,9 +138,9 @@ def resolve_accounts(
             {"external_id": key, "name": key, "traits": {}, "created_at": now, "updated_at": now}
             for key in missing
         ]
-        found.update((key, id_) for key, id_ in session.execute(statement, rows).tuples() if key)
+        found.update((key, id_) for key, id_ in session.execute(statement, rows) if key)
         # created by a concurrent request after our look: theirs is just as good
-        found.update((key, id_) for key, id_ in session.execute(query).tuples() if key)
+        found.update((key, id_) for key, id_ in session.execute(query) if key)
     return found
 
 
@@ -152,19 +171,17 @@ def _load(session: Session, refs: Sequence[ContactRef]) -> _Directory:
         if values:
             column = getattr(Contact, kind)
             query = select(Contact.id, Contact.email, Contact.external_id).where(column.in_(values))
-            for row in session.execute(query):
-                directory.put(Known(key=row.id, email=row.email, external_id=row.external_id))
+            for id_, email, external_id in session.execute(query):
+                directory.put(Known(key=id_, email=email, external_id=external_id))
     return directory
 
 
-def _place(
-    directory: _Directory, people: dict[int, _Person], ref: ContactRef, path: str
-) -> _Person:
-    """Who ``ref`` is, against everyone known so far in the batch."""
+def _match(directory: _Directory, ref: ContactRef, path: str) -> Known | None:
+    """Who ``ref`` is, against everyone known so far in the batch; None for someone new."""
     if ref.id is not None and ref.id not in directory.by_id:
         raise InvalidInput(f"no contact with id {ref.id}", field=field_path(path, "id"))
     try:
-        found = identity.match(
+        return identity.match(
             email=ref.email,
             external_id=ref.external_id,
             by_id=directory.by_id.get(ref.id) if ref.id is not None else None,
@@ -175,29 +192,17 @@ def _place(
         )
     except IdentityConflict as conflict:
         raise Conflict(conflict.detail, field=field_path(path, conflict.field)) from None
-    if found is None:
-        # pending people get negative keys until the insert gives them ids
-        known = Known(key=-1 - len(people), email=ref.email, external_id=ref.external_id)
-        directory.put(known)
-        person = people[known.key] = _Person(known=known, is_new=True)
-        return person
-    person = people.setdefault(found.key, _Person(known=found, is_new=False))
-    renamed = Known(
-        key=found.key,
-        email=ref.email or found.email,
-        external_id=ref.external_id or found.external_id,
-    )
-    if renamed != found:
-        directory.put(renamed, replaces=found)
-        person.known = renamed
-        person.values.update(email=renamed.email, external_id=renamed.external_id)
+
+
+def _person(book: dict[int, _Person], known: Known) -> _Person:
+    person = book.get(known.key)
+    if person is None:
+        person = book[known.key] = _Person(known=known)
     return person
 
 
 def _collect(person: _Person, ref: ContactRef) -> None:
     """Fold what ``ref`` says about the person into what the batch will write."""
-    if not ref.has_profile:
-        return
     for name in _PROFILE_FIELDS:
         if name in ref.model_fields_set:
             value = getattr(ref, name)
@@ -295,6 +300,6 @@ def _adopt_raced(session: Session, people: list[_Person], now: datetime) -> dict
             values["email"] = pending.email
         if pending.external_id is not None and found.external_id is None:
             values["external_id"] = pending.external_id
-        existing.append(_Person(known=found, is_new=False, values=values, traits=person.traits))
+        existing.append(_Person(known=found, values=values, traits=person.traits))
     _update_existing(session, existing, now)
     return ids

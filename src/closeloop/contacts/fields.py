@@ -20,9 +20,10 @@ MAX_LOCALE_LENGTH = 35
 
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 _PHONE = re.compile(r"\+?[0-9]{4,20}")
-# BCP 47 language tags as people use them: language[-script][-region](-variant)*
+# BCP 47 tags as people use them: language[-script][-region](-variant)*, where the
+# language is an ISO 639 code (no 5–8 letter language subtag has ever been registered)
 _LOCALE = re.compile(
-    r"(?P<language>[a-z]{2,3}|[a-z]{5,8})"
+    r"(?P<language>[a-z]{2,3})"
     r"(?:-(?P<script>[a-z]{4}))?"
     r"(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
     r"(?P<variants>(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*)",

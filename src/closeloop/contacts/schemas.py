@@ -157,6 +157,9 @@ class _Profile(BaseModel):
     )
 
 
+PROFILE_FIELDS = frozenset(_Profile.model_fields)
+
+
 class ContactIn(_Profile):
     """A person to create or update: matched by ``external_id``, then ``email``."""
 
@@ -225,7 +228,7 @@ class ContactRef(_Profile):
     @property
     def has_profile(self) -> bool:
         """Whether the reference also carries fields to write on the person."""
-        return not self.model_fields_set.isdisjoint(_Profile.model_fields)
+        return not self.model_fields_set.isdisjoint(PROFILE_FIELDS)
 
 
 class AccountOut(BaseModel):

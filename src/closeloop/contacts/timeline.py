@@ -88,7 +88,7 @@ def _invitations(session: Session, contact_id: int, limit: int) -> list[Invitati
             answered_at=invitation.answered_at,
             reason=invitation.reason,
         )
-        for invitation, survey_key in rows.tuples()
+        for invitation, survey_key in rows
     ]
 
 
@@ -109,5 +109,5 @@ def _responses(session: Session, contact_id: int, limit: int) -> list[ResponseEn
             comment=response.comment,
             channel=response.channel,
         )
-        for response, survey_key in rows.tuples()
+        for response, survey_key in rows
     ]

@@ -305,8 +305,15 @@ class _Teller:
                 due = self._random_business_time(contact, earliest)
                 if self._invite(contact, "relationship", due, health):
                     break
-        waiting = [c for c in order if c not in self.asked]
-        for contact in (waiting or order)[:DUE_NOW]:
+        # due now, to people who may be asked and (preferably) are at work right now
+        allowed = [
+            contact
+            for contact in order
+            if all(abs(self.now - asked) >= FATIGUE for asked in self.asked.get(contact, []))
+        ]
+        allowed.sort(key=lambda contact: self._business_time(self.now, contact) != self.now)
+        for contact in allowed[:DUE_NOW]:
+            self.asked.setdefault(contact, []).append(self.now)
             self.story.invitations.append(
                 InvitationSeed(contact, "relationship", "scheduled", self.now, self.now)
             )

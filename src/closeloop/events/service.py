@@ -123,7 +123,7 @@ def _ingest(
     statement = contacts_bulk.insert_ignoring_duplicates(session, Event).returning(
         Event.message_id, Event.id
     )
-    inserted: dict[str, int] = dict(session.execute(statement, rows).tuples().all())
+    inserted: dict[str, int] = dict(session.execute(statement, rows).all())
     stored_before = _existing_ids(
         session, [row["message_id"] for row in rows if row["message_id"] not in inserted]
     )
@@ -146,4 +146,4 @@ def _existing_ids(session: Session, message_ids: list[str]) -> dict[str, int]:
     if not message_ids:
         return {}
     query = select(Event.message_id, Event.id).where(Event.message_id.in_(message_ids))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())

@@ -7,6 +7,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from closeloop.contacts.schemas import Email
 from closeloop.invitations.models import Invitation
 
 MAX_ID = 2**63 - 1  # BIGINT: larger numbers cannot name a row
@@ -30,7 +31,7 @@ READ_EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-class ContactRef(BaseModel):
+class InvitationContact(BaseModel):
     """Exactly one way to find the person: our id, their email or your external id."""
 
     model_config = ConfigDict(
@@ -41,7 +42,7 @@ class ContactRef(BaseModel):
     )
 
     id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
-    email: str | None = Field(default=None, min_length=3, max_length=320)
+    email: Email | None = None
     external_id: str | None = Field(default=None, min_length=1, max_length=255)
 
     @model_validator(mode="after")
@@ -68,7 +69,7 @@ class InvitationCreate(BaseModel):
         },
     )
 
-    contact: ContactRef
+    contact: InvitationContact
     survey: str = Field(
         default="nps",
         min_length=1,
@@ -92,7 +93,7 @@ class InvitationCancel(BaseModel):
         json_schema_extra={"examples": [{"reason": "the customer asked us not to survey them"}]},
     )
 
-    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    reason: str = Field(default="cancelled through the API", min_length=1, max_length=500)
 
 
 class InvitationRead(BaseModel):

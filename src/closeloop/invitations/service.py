@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import and_, or_, select, update
@@ -24,7 +24,7 @@ from closeloop.contacts.models import Contact
 from closeloop.errors import Conflict, InvalidInput, NotFound
 from closeloop.invitations import eligibility, retry
 from closeloop.invitations.models import Invitation, InvitationState
-from closeloop.invitations.schemas import ContactRef, InvitationCreate
+from closeloop.invitations.schemas import InvitationContact, InvitationCreate
 from closeloop.invitations.states import IllegalTransition, check_transition
 from closeloop.surveys import service as surveys
 from closeloop.surveys.models import Survey
@@ -101,6 +101,8 @@ def schedule(
     invitation that is born ``suppressed`` with the reason, so the record answers "why did
     they not get a survey?" instead of the invitation silently not existing.
     """
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
     reason = eligibility.suppression_reason(
         contact_suppressed=contact.suppressed_reason,
         contact_email=contact.email,
@@ -112,7 +114,7 @@ def schedule(
         contact_id=contact.id,
         channel=channel,
         state=InvitationState.SCHEDULED.value,
-        due_at=due_at,
+        due_at=due_at.astimezone(UTC),
         attempts=0,
         touchpoint=touchpoint,
         source=source,
@@ -127,17 +129,17 @@ def schedule(
     return invitation
 
 
-def _find_contact(*, session: Session, ref: ContactRef) -> Contact:
+def _find_contact(*, session: Session, ref: InvitationContact) -> Contact:
     if ref.id is not None:
-        contact = session.get(Contact, ref.id)
+        contact = contacts.get(session=session, contact_id=ref.id)
         described = f"id {ref.id}"
     elif ref.email is not None:
-        address = ref.email.strip().lower()
-        contact = session.scalar(select(Contact).where(Contact.email == address))
-        described = f"email {address}"
+        contact = contacts.get_by_email(session=session, email=ref.email)
+        described = f"email {ref.email}"
     else:
-        contact = session.scalar(select(Contact).where(Contact.external_id == ref.external_id))
-        described = f"external_id {ref.external_id!r}"
+        external_id = ref.external_id or ""
+        contact = contacts.get_by_external_id(session=session, external_id=external_id)
+        described = f"external_id {external_id!r}"
     if contact is None:
         raise NotFound(f"no contact with {described}", field="contact")
     return contact

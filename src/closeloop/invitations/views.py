@@ -64,9 +64,7 @@ def cancel_invitation(
     invitation = service.cancel(
         session=session,
         invitation_id=invitation_id,
-        reason=(
-            cancel_in.reason if cancel_in and cancel_in.reason else "cancelled through the API"
-        ),
+        reason=(cancel_in or InvitationCancel()).reason,
         now=runtime.clock.now(),
     )
     return InvitationRead.of(invitation)

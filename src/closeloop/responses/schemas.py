@@ -128,7 +128,7 @@ class ResponseList(BaseModel):
 
 
 class NpsReportQuery(BaseModel):
-    """The query string of ``GET /api/v1/reports/nps``; the default is the last 90 days."""
+    """The query string of ``GET /api/v1/reports/nps``; by default the 90 days up to today."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

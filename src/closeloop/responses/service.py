@@ -168,7 +168,9 @@ def follow_up(
 ) -> FollowUp:
     invitation = invitations.get_or_404(session=session, invitation_id=invitation_id)
     if not can_be_answered(InvitationState(invitation.state)):
-        raise Gone(f"this survey is closed (the invitation was {invitation.state})")
+        raise Gone(
+            f"this survey is closed (the invitation was {invitation.state})", field="invitation"
+        )
     survey = invitation.survey
     response = get_by_invitation(session=session, invitation_id=invitation.id)
     deadline = answering.change_deadline(response.responded_at, answer_window) if response else None
@@ -375,7 +377,9 @@ def _counts(*, since: datetime, until: datetime, survey_id: int | None) -> Selec
     return query
 
 
-def _group_columns(by: Dimension) -> tuple[QueryableAttribute[Any] | ColumnElement[Any], QueryableAttribute[str] | None]:
+def _group_columns(
+    by: Dimension,
+) -> tuple[QueryableAttribute[Any] | ColumnElement[Any], QueryableAttribute[str] | None]:
     """The key of each group and, where it has one, its display name."""
     if by is Dimension.SURVEY:
         return Survey.key, Survey.name

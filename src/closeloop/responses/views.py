@@ -48,7 +48,7 @@ def nps_report(
     runtime: RuntimeDep,
     _key: AdminKey,
 ) -> NpsReportOut:
-    """Counts answers first given in the period (default: the last 90 days).
+    """Counts answers first given in the period (default: the 90 days up to today, UTC).
 
     `until` is exclusive for a datetime and includes the whole day for a date.
     """

@@ -96,12 +96,14 @@ def outbox_count(*, session: Session) -> int:
 
 
 def overview(*, session: Session, now: datetime, days: int = OVERVIEW_DAYS) -> Overview:
-    """The figures of the overview page: the last ``days`` days up to ``now``."""
+    """The figures of the overview page: the last ``days`` days, ``now`` included."""
     since = now - timedelta(days=days)
+    # the counting window is half-open; an answer given at this very instant counts
+    until = now + timedelta(microseconds=1)
     return Overview(
         since=since,
         until=now,
-        summary=responses.nps_summary(session=session, since=since, until=now),
+        summary=responses.nps_summary(session=session, since=since, until=until),
         recent=recent_answers(session=session),
         outbox_count=outbox_count(session=session),
     )

@@ -49,8 +49,11 @@ def _error_page(request: Request, error: Exception) -> Response:
     elif isinstance(error, NotFound):
         status, title = 404, "We could not find this survey"
         detail = "It may have been withdrawn. Thank you for your time all the same."
+    elif isinstance(error, Gone) and error.field == "invitation":
+        status, title = 410, "This survey is closed"
+        detail = "It is no longer open for answers. Thank you for your time all the same."
     elif isinstance(error, Gone):
-        status, title, detail = 410, "This survey is closed", _sentence(error.detail)
+        status, title, detail = 410, "Your answer is final", _sentence(error.detail)
     elif isinstance(error, InvalidInput):
         status, title, detail = 400, "Something is not right", _sentence(error.detail)
     elif isinstance(error, RequestValidationError):
@@ -171,6 +174,7 @@ def unsubscribe(
 
 @router.get("/r/{token}/thanks")
 def thanks(
+    *,
     request: Request,
     token: str,
     invitation_id: AnswerInvitation,
@@ -190,6 +194,7 @@ def thanks(
 
 @router.get("/r/{token}/{score}")
 def answer(
+    *,
     request: Request,
     token: str,
     score: str,
@@ -212,6 +217,7 @@ def answer(
 
 @router.get("/r/{token}")
 def follow_up(
+    *,
     request: Request,
     token: str,
     invitation_id: AnswerInvitation,
@@ -225,6 +231,7 @@ def follow_up(
 
 @router.post("/r/{token}")
 def save(
+    *,
     request: Request,
     token: str,
     invitation_id: AnswerInvitation,

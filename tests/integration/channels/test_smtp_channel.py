@@ -66,7 +66,7 @@ def server() -> Iterator[tuple[ScriptedSink, int]]:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
-        secret_key="channel-test-secret-with-enough-entropy-0123",  # type: ignore[arg-type]
+        secret_key="channel-test-secret-with-enough-entropy-0123",
         from_email="surveys@facturaplus.test",
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from closeloop.channels.smtp import SmtpChannel
 from closeloop.clock import FrozenClock
-from closeloop.config import Settings
+from closeloop.config import Settings, SmtpServer
 from closeloop.invitations.dispatcher import Dispatcher
 from closeloop.invitations.models import Invitation
 from closeloop.runtime import Runtime
@@ -29,7 +29,8 @@ def test_two_dispatchers_send_every_invitation_exactly_once(
     settings: Settings, clock: FrozenClock, smtp: tuple[SmtpSink, int]
 ) -> None:
     sink, port = smtp
-    settings = changed(settings, smtp_url=f"smtp://127.0.0.1:{port}", dispatch_batch_size=7)
+    url = f"smtp://127.0.0.1:{port}"
+    settings = changed(settings, smtp_url=url, dispatch_batch_size=7)
     with ExitStack() as stack:
         runtimes = [
             stack.enter_context(closing(Runtime.create(settings, clock=clock))) for _ in range(2)
@@ -47,7 +48,7 @@ def test_two_dispatchers_send_every_invitation_exactly_once(
                 )
 
         dispatchers = [
-            Dispatcher(runtime, SmtpChannel(runtime.settings.smtp), worker_id=f"worker-{n}")  # type: ignore[arg-type]
+            Dispatcher(runtime, SmtpChannel(SmtpServer(url)), worker_id=f"worker-{n}")
             for n, runtime in enumerate(runtimes)
         ]
         start = threading.Barrier(len(dispatchers))

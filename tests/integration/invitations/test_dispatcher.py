@@ -12,6 +12,7 @@ from contextlib import closing
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -36,7 +37,7 @@ def load(runtime: Runtime, invitation_id: int) -> Invitation:
         return service.get_or_404(session=session, invitation_id=invitation_id)
 
 
-def schedule_one(runtime: Runtime, **fields: object) -> int:
+def schedule_one(runtime: Runtime, **fields: Any) -> int:
     with runtime.transaction() as session:
         return make_invitation(session, now=runtime.clock.now(), **fields).id
 
@@ -273,7 +274,7 @@ def test_run_forever_survives_a_broken_database(
     broken = Settings(
         database_url=f"sqlite:///{tmp_path / 'empty.db'}",
         data_dir=tmp_path,
-        secret_key="a-test-secret-with-enough-entropy-0123456789",  # type: ignore[arg-type]
+        secret_key="a-test-secret-with-enough-entropy-0123456789",
         dispatch_interval_seconds=0.01,
     )
     with closing(Runtime.create(broken, clock=clock)) as runtime, caplog.at_level(logging.ERROR):

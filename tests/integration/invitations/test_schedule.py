@@ -10,7 +10,7 @@ from closeloop.clock import FrozenClock
 from closeloop.errors import Conflict, InvalidInput, NotFound
 from closeloop.invitations import service
 from closeloop.invitations.models import InvitationState
-from closeloop.invitations.schemas import ContactRef, InvitationCreate
+from closeloop.invitations.schemas import InvitationContact, InvitationCreate
 from closeloop.runtime import Runtime
 from closeloop.surveys import service as surveys
 from tests.integration.invitations.factories import make_contact, make_invitation, make_survey
@@ -128,10 +128,10 @@ def test_create_finds_the_contact_by_any_identity(
     with runtime.transaction() as session:
         contact = make_contact(session, email="ana@example.com", external_id="crm-1")
         ref = {
-            "email": ContactRef(email="ana@example.com"),
-            "email typed loosely": ContactRef(email="  ANA@Example.com "),
-            "external_id": ContactRef(external_id="crm-1"),
-            "id": ContactRef(id=contact.id),
+            "email": InvitationContact(email="ana@example.com"),
+            "email typed loosely": InvitationContact(email="  ANA@Example.com "),
+            "external_id": InvitationContact(external_id="crm-1"),
+            "id": InvitationContact(id=contact.id),
         }[identity]
         invitation = service.create(
             session=session,
@@ -155,7 +155,7 @@ def test_create_with_an_unknown_contact_names_the_contact(
     with runtime.transaction() as session, pytest.raises(NotFound) as raised:
         service.create(
             session=session,
-            invitation_in=InvitationCreate(contact=ContactRef.model_validate(ref)),
+            invitation_in=InvitationCreate(contact=InvitationContact.model_validate(ref)),
             product_name="FacturaPlus",
             now=clock.now(),
         )
@@ -171,7 +171,7 @@ def test_create_with_an_unknown_survey_names_the_survey(
         service.create(
             session=session,
             invitation_in=InvitationCreate(
-                contact=ContactRef(email="ana@example.com"), survey="churn"
+                contact=InvitationContact(email="ana@example.com"), survey="churn"
             ),
             product_name="FacturaPlus",
             now=clock.now(),
@@ -196,7 +196,7 @@ def test_send_at_must_be_now_or_later_within_a_year(
         make_contact(session, email="ana@example.com")
         surveys.get_or_create_default(session=session, product_name="FacturaPlus", now=now)
     invitation_in = InvitationCreate(
-        contact=ContactRef(email="ana@example.com"), send_at=now + offset
+        contact=InvitationContact(email="ana@example.com"), send_at=now + offset
     )
     with runtime.transaction() as session:
         if accepted:

@@ -165,21 +165,18 @@ def _assert_respondent_page_without_size_limit(page: httpx.Response, status: int
     assert page.headers["content-security-policy"] == CSP
 
 
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"comment": "no score yet"}, "choose a score before sending a comment"),
+def test_a_bad_form_is_shown_again_with_the_reason(
+    client: TestClient, runtime: Runtime, token: str
+) -> None:
+    for data, message in [
+        ({"comment": "no score yet"}, "Choose a score before sending a comment"),
         ({"comment": "x", "score": "abc"}, "is not a score"),
         ({"comment": "x", "score": "11"}, "from 0 to 10, not 11"),
-    ],
-)
-def test_a_bad_form_is_shown_again_with_the_reason(
-    client: TestClient, runtime: Runtime, token: str, data: dict[str, str], message: str
-) -> None:
-    page = client.post(f"/r/{token}", data=data)
-    _assert_respondent_page(page, 400)
-    assert message in page.text.lower() or message in page.text
-    assert _responses(runtime) == []
+    ]:
+        page = client.post(f"/r/{token}", data=data)
+        _assert_respondent_page(page, 400)
+        assert message in page.text, data
+        assert _responses(runtime) == []
 
 
 def _tampered(token: str) -> str:
@@ -187,52 +184,33 @@ def _tampered(token: str) -> str:
     return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
 
-@pytest.mark.parametrize(
-    ("make_path", "status", "title"),
-    [
-        (lambda token, other: "/r/not-a-token/8", 404, "This link is not valid"),
-        (lambda token, other: f"/r/{_tampered(token)}/8", 404, "This link is not valid"),
-        (lambda token, other: f"/r/{token[:-3]}/8", 404, "This link is not valid"),
-        (lambda token, other: f"/r/{other}/8", 404, "This link is not valid"),
-        (lambda token, other: f"/r/{token}/11", 400, "Something is not right"),
-        (lambda token, other: f"/r/{token}/abc", 400, "Something is not right"),
-        (lambda token, other: f"/r/{token}/-1", 400, "Something is not right"),
-        (lambda token, other: f"/r/{token}/8/extra", 404, "We could not find this survey"),
-        (lambda token, other: f"/r/u/{token}", 404, "This link is not valid"),
-    ],
-    ids=[
-        "forged",
-        "tampered",
-        "cut-short",
-        "wrong-purpose",
-        "score-11",
-        "score-abc",
-        "score-negative",
-        "unknown-path",
-        "answer-token-on-unsubscribe",
-    ],
-)
 def test_bad_links_get_a_friendly_page_and_record_nothing(
-    client: TestClient,
-    runtime: Runtime,
-    invitation_id: int,
-    token: str,
-    make_path: object,
-    status: int,
-    title: str,
+    client: TestClient, runtime: Runtime, invitation_id: int, token: str
 ) -> None:
-    other = issue(
+    unsubscribe_token = issue(
         secret=runtime.settings.signing_key,
         invitation_id=invitation_id,
         purpose=Purpose.UNSUBSCRIBE,
         now=runtime.clock.now(),
         ttl=timedelta(days=1),
     )
-    path = make_path(token, other)  # type: ignore[operator]
-    page = client.get(path)
-    _assert_respondent_page(page, status)
-    assert f"<h1>{title}</h1>" in page.text
-    assert _responses(runtime) == []
+    invalid, bad_score = "This link is not valid", "Something is not right"
+    cases = {
+        "forged": ("/r/not-a-token/8", 404, invalid),
+        "tampered": (f"/r/{_tampered(token)}/8", 404, invalid),
+        "cut short": (f"/r/{token[:-3]}/8", 404, invalid),
+        "wrong purpose": (f"/r/{unsubscribe_token}/8", 404, invalid),
+        "answer token to unsubscribe": (f"/r/u/{token}", 404, invalid),
+        "score 11": (f"/r/{token}/11", 400, bad_score),
+        "score abc": (f"/r/{token}/abc", 400, bad_score),
+        "negative score": (f"/r/{token}/-1", 400, bad_score),
+        "unknown path": (f"/r/{token}/8/extra", 404, "We could not find this survey"),
+    }
+    for case, (path, status, title) in cases.items():
+        page = client.get(path)
+        _assert_respondent_page(page, status)
+        assert f"<h1>{title}</h1>" in page.text, case
+        assert _responses(runtime) == [], case
     with runtime.transaction() as session:
         invitation = session.get(Invitation, invitation_id)
         assert invitation is not None and invitation.state == InvitationState.SENT
@@ -273,6 +251,7 @@ def test_a_closed_invitation_is_gone(
         page = client.get(path)
         _assert_respondent_page(page, 410)
         assert "This survey is closed" in page.text
+        assert "no longer open for answers" in page.text
     assert _responses(runtime) == []
 
 
@@ -285,6 +264,7 @@ def test_after_the_window_the_answer_is_shown_but_cannot_change(
 
     again = client.get(f"/r/{token}/2")
     _assert_respondent_page(again, 410)
+    assert "Your answer is final" in again.text
     assert "You already answered on 3 March 2026" in again.text
 
     page = client.get(f"/r/{token}")

@@ -65,10 +65,15 @@ def test_bad_bounds_name_their_field(text: str) -> None:
     assert "ISO date" in error.value.detail
 
 
-def test_the_default_is_the_last_90_days_up_to_now() -> None:
+def test_the_default_is_the_last_90_days_including_today() -> None:
     period = resolve(since=None, until=None, now=NOW)
-    assert period.until == NOW
-    assert period.since == NOW - timedelta(days=DEFAULT_LENGTH_DAYS)
+    assert period.until == datetime(2026, 3, 4, tzinfo=UTC)
+    assert period.since == period.until - timedelta(days=DEFAULT_LENGTH_DAYS)
+
+
+def test_an_answer_given_right_now_is_in_the_default_period() -> None:
+    period = resolve(since=None, until=None, now=NOW)
+    assert period.since <= NOW < period.until
 
 
 def test_a_date_until_includes_the_whole_day() -> None:
@@ -89,12 +94,12 @@ def test_datetimes_are_taken_as_given_and_naive_ones_as_utc() -> None:
 @pytest.mark.parametrize(
     ("length", "since"),
     [
-        (Length(30, Unit.DAYS), datetime(2026, 2, 1, 10, tzinfo=UTC)),
-        (Length(2, Unit.WEEKS), datetime(2026, 2, 17, 10, tzinfo=UTC)),
-        (Length(6, Unit.MONTHS), datetime(2025, 9, 3, 10, tzinfo=UTC)),
+        (Length(30, Unit.DAYS), datetime(2026, 2, 2, tzinfo=UTC)),
+        (Length(2, Unit.WEEKS), datetime(2026, 2, 18, tzinfo=UTC)),
+        (Length(6, Unit.MONTHS), datetime(2025, 9, 4, tzinfo=UTC)),
     ],
 )
-def test_a_length_counts_back_from_the_end(length: Length, since: datetime) -> None:
+def test_a_length_counts_back_from_the_end_of_today(length: Length, since: datetime) -> None:
     assert resolve(since=None, until=None, now=NOW, length=length).since == since
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,7 +27,7 @@ SECRET = "unit-test-secret-key-with-enough-entropy-0123456789"
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
-        secret_key=SECRET,  # type: ignore[arg-type]
+        secret_key=SECRET,
         base_url="https://nps.facturaplus.test",
         from_email="surveys@facturaplus.test",
         from_name="FacturaPlus Team",
@@ -33,19 +35,20 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def invitation(**overrides: object) -> InvitationEmail:
-    fields: dict[str, object] = {
-        "invitation_id": 41,
-        "to_email": "ana@example.com",
-        "to_name": "Ana Souza",
-        "first_name": "Ana",
-        "kind": SurveyKind.NPS,
-        "product_name": None,
-        "question": None,
-        "email_subject": None,
-    }
-    fields.update(overrides)
-    return InvitationEmail(**fields)  # type: ignore[arg-type]
+BASE = InvitationEmail(
+    invitation_id=41,
+    to_email="ana@example.com",
+    to_name="Ana Souza",
+    first_name="Ana",
+    kind=SurveyKind.NPS,
+    product_name=None,
+    question=None,
+    email_subject=None,
+)
+
+
+def invitation(**overrides: Any) -> InvitationEmail:
+    return replace(BASE, **overrides)
 
 
 def parse(message: EmailMessage) -> EmailMessage:
@@ -125,9 +128,7 @@ def test_the_survey_wording_and_product_win_over_the_defaults(settings: Settings
     )
     message = parse(render(settings=settings, invitation=custom, now=NOW))
     assert message["Subject"] == "Ana, 10 seconds for Cargo Cloud?"
-    assert "Ana, would you recommend Cargo Cloud to other businesses?" in text_of(
-        message, "plain"
-    )
+    assert "Ana, would you recommend Cargo Cloud to other businesses?" in text_of(message, "plain")
 
 
 def test_eleven_score_links_in_both_parts(settings: Settings) -> None:
@@ -137,7 +138,9 @@ def test_eleven_score_links_in_both_parts(settings: Settings) -> None:
     assert score_links(answer_urls, settings) == dict.fromkeys(range(11), 41)
     assert len(answer_urls) == 11
     text = text_of(message, "plain")
-    text_urls = [word for word in text.split() if word.startswith("https://") and "/r/u/" not in word]
+    text_urls = [
+        word for word in text.split() if word.startswith("https://") and "/r/u/" not in word
+    ]
     assert text_urls == answer_urls
     for part in (text, text_of(message, "html")):
         assert "Not at all likely" in part
@@ -162,7 +165,9 @@ def test_headers(settings: Settings) -> None:
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = message["List-Unsubscribe"]
-    assert unsubscribe.startswith("<https://nps.facturaplus.test/r/u/") and unsubscribe.endswith(">")
+    assert unsubscribe.startswith("<https://nps.facturaplus.test/r/u/") and unsubscribe.endswith(
+        ">"
+    )
     token = unsubscribe[1:-1].rsplit("/", 1)[1]
     claims = verify(secret=SECRET, token=token, purpose=Purpose.UNSUBSCRIBE, now=NOW)
     assert claims.invitation_id == 41
@@ -176,7 +181,11 @@ def test_the_message_id_is_stable_per_invitation_and_opaque(settings: Settings) 
     first = render(settings=settings, invitation=invitation(), now=NOW)
     again = render(settings=settings, invitation=invitation(), now=NOW + timedelta(hours=2))
     other = render(settings=settings, invitation=invitation(invitation_id=42), now=NOW)
-    assert first["Message-ID"] == again["Message-ID"] == message_id(settings=settings, invitation_id=41)
+    assert (
+        first["Message-ID"]
+        == again["Message-ID"]
+        == message_id(settings=settings, invitation_id=41)
+    )
     assert first["Message-ID"] != other["Message-ID"]
     assert first["Message-ID"].endswith("@facturaplus.test>")
     local_part = first["Message-ID"].removeprefix("<").split("@")[0]

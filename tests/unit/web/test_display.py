@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,7 +62,7 @@ def test_stacked_bar_fills_exactly_the_axis(promoters: int, passives: int, detra
         assert bar == []
         return
     assert bar[0].start == 0
-    for left, right in zip(bar, bar[1:], strict=False):
+    for left, right in itertools.pairwise(bar):
         assert right.start == pytest.approx(left.start + left.share)
     assert bar[-1].start + bar[-1].share == pytest.approx(100.0)
 

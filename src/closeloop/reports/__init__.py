@@ -1,0 +1,1 @@
+"""Reports for people: NPS tables, CSV and JSON exports."""
