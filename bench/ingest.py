@@ -1,18 +1,20 @@
 """Event ingest throughput: ``events.service.ingest`` against a raw ``sqlite3.executemany``.
 
-Run: ``.venv/bin/python bench/ingest.py`` (200,000 events) or ``--quick`` (20,000).
+Run: ``.venv/bin/python bench/ingest.py`` (200,000 events) or ``--quick`` (20,000);
+``--dir`` chooses where the database files go (default: the system temp directory).
 
-A fresh SQLite file is migrated, 5,000 contacts are created, and the events (referencing
-contacts by email, as integrations do) go through the service in batches of 1,000, one
-transaction per batch. The baseline inserts the same rows, already resolved to contact
-ids and already serialised, with ``executemany`` into a copy of the events table (same
-columns, same unique index on message_id, same secondary indexes and foreign keys) in
-the same file, with the same PRAGMAs, one transaction per batch too. It runs before and
-after the service, and the faster of the two is the baseline.
+One SQLite file is migrated and given 5,000 contacts; every run starts from its own copy
+of it. The events (referencing contacts by email, as integrations do) go through the
+service in batches of 1,000, one transaction per batch. The baseline inserts the same
+rows, already resolved to contact ids and already serialised, with ``executemany`` into
+the copy's own ``events`` table (so the same columns, unique index on message_id,
+secondary indexes and foreign keys), with the PRAGMAs ``closeloop.db.engine`` sets, one
+transaction per batch too. It runs once before and once after the service, and the
+faster of the two is the baseline.
 
 The events are parsed into ``EventIn`` (what the HTTP layer hands the service) before the
-clock starts; the cost of that parsing is printed separately. The last line printed is
-one JSON object with the result.
+clock starts; that parsing rate is printed separately. The last line printed is one JSON
+object with the result.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from closeloop.contacts.schemas import ContactRef
 from closeloop.db.base import Base
 from closeloop.errors import Conflict, InvalidInput
 
+_CONTACTS = cast(Table, Contact.__table__)
 _PROFILE_FIELDS = ("phone", "name", "locale", "time_zone", "role")
 _CONTACT_COLUMNS = (
     "email",
@@ -159,18 +160,23 @@ def link_accounts(*, session: Session, account_by_contact: Mapping[int, int]) ->
 
 
 def _load(session: Session, refs: Sequence[ContactRef]) -> _Directory:
-    """Everyone the batch names, with one query per identifier kind."""
-    wanted: dict[str, set[Any]] = {"id": set(), "email": set(), "external_id": set()}
-    for ref in refs:
-        for kind, values in wanted.items():
-            value = getattr(ref, kind)
-            if value is not None:
-                values.add(value)
+    """Everyone the batch names, with one query per identifier kind.
+
+    The queries select table columns, not mapped attributes, so rows come back as plain
+    tuples without the ORM's loading machinery: this runs once per batch of 1,000.
+    """
+    wanted: dict[str, set[Any]] = {
+        "id": {ref.id for ref in refs if ref.id is not None},
+        "email": {ref.email for ref in refs if ref.email is not None},
+        "external_id": {ref.external_id for ref in refs if ref.external_id is not None},
+    }
+    columns = _CONTACTS.c
     directory = _Directory()
     for kind, values in wanted.items():
         if values:
-            column = getattr(Contact, kind)
-            query = select(Contact.id, Contact.email, Contact.external_id).where(column.in_(values))
+            query = select(columns.id, columns.email, columns.external_id).where(
+                columns[kind].in_(values)
+            )
             for id_, email, external_id in session.execute(query):
                 directory.put(Known(key=id_, email=email, external_id=external_id))
     return directory
@@ -178,6 +184,9 @@ def _load(session: Session, refs: Sequence[ContactRef]) -> _Directory:
 
 def _match(directory: _Directory, ref: ContactRef, path: str) -> Known | None:
     """Who ``ref`` is, against everyone known so far in the batch; None for someone new."""
+    if ref.id is None and ref.external_id is None:
+        # the common case: an address alone cannot point at two people
+        return directory.by_email.get(ref.email) if ref.email is not None else None
     if ref.id is not None and ref.id not in directory.by_id:
         raise InvalidInput(f"no contact with id {ref.id}", field=field_path(path, "id"))
     try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 MAX_EMAIL_LENGTH = 320
 MAX_LOCALE_LENGTH = 35
+EMAIL_CACHE_SIZE = 16_384
 
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 _PHONE = re.compile(r"\+?[0-9]{4,20}")
@@ -40,6 +41,13 @@ def normalise_email(value: str) -> str:
     candidate = value.strip()
     if len(candidate) > MAX_EMAIL_LENGTH:
         raise ValueError(f"an email address has at most {MAX_EMAIL_LENGTH} characters")
+    return _checked_email(candidate)
+
+
+@lru_cache(maxsize=EMAIL_CACHE_SIZE)
+def _checked_email(candidate: str) -> str:
+    # email-validator takes ~25 µs an address; a batch of events names the same people
+    # again and again, so the answer is remembered (a pure function: safe to forget)
     try:
         checked = validate_email(candidate, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:

@@ -10,12 +10,14 @@ moving an address from one to the other, is not something an import should do si
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Known:
-    """A stored (or about to be stored) contact, as far as identity goes."""
+class Known(NamedTuple):
+    """A stored (or about to be stored) contact, as far as identity goes.
+
+    A named tuple, not a frozen dataclass: ingest builds one per known person per batch.
+    """
 
     key: int
     email: str | None

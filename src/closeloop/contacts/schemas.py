@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from closeloop.contacts import fields
+from closeloop.contacts import examples, fields
 from closeloop.contacts.models import Role
 
 MAX_JSON_DEPTH = 16
@@ -232,7 +232,9 @@ class ContactRef(_Profile):
 
 
 class AccountOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [examples.ACCOUNT_EXAMPLE]}
+    )
 
     id: int
     external_id: str | None
@@ -246,27 +248,7 @@ class AccountOut(BaseModel):
 
 class ContactOut(BaseModel):
     model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 7,
-                    "external_id": "user_1001",
-                    "email": "ana@acme.example",
-                    "phone": None,
-                    "name": "Ana García",
-                    "locale": "es",
-                    "time_zone": "Europe/Madrid",
-                    "role": "decision_maker",
-                    "traits": {"plan": "pro"},
-                    "account": None,
-                    "unsubscribed_at": None,
-                    "bounced_at": None,
-                    "created_at": "2026-03-02T09:00:00Z",
-                    "updated_at": "2026-03-02T09:00:00Z",
-                }
-            ]
-        },
+        from_attributes=True, json_schema_extra={"examples": [examples.CONTACT_EXAMPLE]}
     )
 
     id: int
@@ -286,6 +268,8 @@ class ContactOut(BaseModel):
 
 
 class EventEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EVENT_ENTRY_EXAMPLE]})
+
     kind: Literal["event"] = "event"
     at: datetime
     event_id: int
@@ -295,6 +279,8 @@ class EventEntry(BaseModel):
 
 
 class InvitationEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.INVITATION_ENTRY_EXAMPLE]})
+
     kind: Literal["invitation"] = "invitation"
     at: datetime = Field(description="When the invitation was created (scheduled).")
     invitation_id: int
@@ -309,6 +295,8 @@ class InvitationEntry(BaseModel):
 
 
 class ResponseEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RESPONSE_ENTRY_EXAMPLE]})
+
     kind: Literal["response"] = "response"
     at: datetime
     response_id: int
@@ -322,17 +310,27 @@ TimelineEntry = Annotated[EventEntry | InvitationEntry | ResponseEntry, Field(di
 
 
 class Timeline(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TIMELINE_EXAMPLE]})
+
     entries: list[TimelineEntry] = Field(description="Newest first.")
     truncated: bool = Field(description="True when older entries were left out.")
 
 
 class ContactDetail(ContactOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**examples.CONTACT_EXAMPLE, "timeline": examples.TIMELINE_EXAMPLE}]
+        }
+    )
+
     timeline: Timeline
 
 
 class ContactPage(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [], "next_cursor": "Yzo0Mg"}]}
+        json_schema_extra={
+            "examples": [{"items": [examples.CONTACT_EXAMPLE], "next_cursor": "YzE6Nw"}]
+        }
     )
 
     items: list[ContactOut]

@@ -235,6 +235,8 @@ def _write(
     # a new person joins the session only now, complete, so no autoflush sees them half-made
     session.add(contact)
     session.flush()
+    if "account_id" in values:
+        session.expire(contact, ["account"])  # reload the relationship the id now points at
 
 
 def _account_id(session: Session, data: AccountIn | None, now: datetime) -> int | None:

@@ -6,7 +6,7 @@ people, their journey events, the surveys the journey triggered (after a solved 
 survey), and the answers. The story obeys the product's own rules, so the demo looks like
 real use: surveys go out on weekdays between 9:00 and 17:00 in the recipient's time zone,
 nobody is asked twice within three weeks, and a ticket reopened before its survey was due
-cancels that survey. Scores follow each account's health, so the NPS lands around +30.
+cancels that survey. Scores follow each account's health, so the NPS lands near +28.
 """
 
 from __future__ import annotations

@@ -58,7 +58,31 @@ class EventIn(BaseModel):
 
 
 class EventBatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Up to 1,000 events, stored all or nothing."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "message_id": "order-A-1-delivered",
+                            "name": "Order Delivered",
+                            "contact": {"external_id": "user_1001"},
+                            "properties": {"order_id": "A-1"},
+                        },
+                        {
+                            "message_id": "user_1002-signed-up",
+                            "name": "Signed Up",
+                            "contact": {"email": "bo@acme.example", "role": "end_user"},
+                            "account": {"external_id": "acct_42"},
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
 

@@ -70,6 +70,59 @@ def list_for_contact(*, session: Session, contact_id: int, limit: int = 100) -> 
 def _ingest(
     session: Session, events: Sequence[EventIn], paths: Sequence[str], now: datetime, source: str
 ) -> IngestResult:
+    _refuse_far_future(events, paths, now)
+    message_ids = [event.message_id or str(uuid.uuid4()) for event in events]
+    # the first of several items with one message id is the one stored
+    first: dict[str, int] = {}
+    for index, message_id in enumerate(message_ids):
+        first.setdefault(message_id, index)
+    unique = [events[index] for index in first.values()]
+
+    contact_ids = contacts_bulk.resolve(
+        session=session,
+        refs=[event.contact for event in unique],
+        paths=[field_path(paths[index], "contact") for index in first.values()],
+        now=now,
+    )
+    account_ids = _accounts(session, unique, contact_ids, now)
+    rows: list[dict[str, Any]] = [
+        {
+            "message_id": message_id,
+            "name": event.name,
+            "contact_id": contact_id,
+            "account_id": account_id,
+            "properties": event.properties,
+            "source": source,
+            "occurred_at": event.timestamp or now,
+            "received_at": now,
+        }
+        for message_id, event, contact_id, account_id in zip(
+            first, unique, contact_ids, account_ids, strict=True
+        )
+    ]
+    statement = contacts_bulk.insert_ignoring_duplicates(session, Event).returning(
+        Event.message_id, Event.id
+    )
+    inserted: dict[str, int] = dict(session.execute(statement, rows).all())
+    stored = [
+        StoredEvent(id=inserted[row["message_id"]], **row)
+        for row in rows
+        if row["message_id"] in inserted
+    ]
+    stored_before = _existing_ids(session, [key for key in first if key not in inserted])
+    results = [
+        ItemResult(message_id, "created", inserted[message_id])
+        if message_id in inserted and first[message_id] == index
+        else ItemResult(
+            message_id, "duplicate", inserted.get(message_id) or stored_before[message_id]
+        )
+        for index, message_id in enumerate(message_ids)
+    ]
+    return IngestResult(results=results, stored=stored)
+
+
+def _refuse_far_future(events: Sequence[EventIn], paths: Sequence[str], now: datetime) -> None:
+    """A timestamp days ahead is a clock or unit mistake; storing it would skew triggers."""
     latest = now + MAX_FUTURE
     for event, path in zip(events, paths, strict=True):
         if event.timestamp is not None and event.timestamp > latest:
@@ -77,72 +130,27 @@ def _ingest(
                 f"is more than {MAX_FUTURE.days} day in the future",
                 field=field_path(path, "timestamp"),
             )
-    message_ids = [event.message_id or str(uuid.uuid4()) for event in events]
-    # the first of several items with one message id is the one stored
-    first: dict[str, int] = {}
-    for index, message_id in enumerate(message_ids):
-        first.setdefault(message_id, index)
-    unique = list(first.values())
 
-    contact_ids = contacts_bulk.resolve(
-        session=session,
-        refs=[events[index].contact for index in unique],
-        paths=[field_path(paths[index], "contact") for index in unique],
-        now=now,
-    )
-    account_keys = {
-        event.account.external_id
-        for event in (events[index] for index in unique)
-        if event.account is not None
-    }
-    account_ids = contacts_bulk.resolve_accounts(
-        session=session, external_ids=account_keys, now=now
-    )
-    rows: list[dict[str, Any]] = []
+
+def _accounts(
+    session: Session, events: Sequence[EventIn], contact_ids: Sequence[int], now: datetime
+) -> list[int | None]:
+    """Each event's account id; people join the company their events name."""
+    keys = {event.account.external_id for event in events if event.account is not None}
+    if not keys:
+        return [None] * len(events)
+    by_key = contacts_bulk.resolve_accounts(session=session, external_ids=keys, now=now)
+    account_ids = [by_key[event.account.external_id] if event.account else None for event in events]
     account_by_contact: dict[int, int] = {}
-    for index, contact_id in zip(unique, contact_ids, strict=True):
-        event = events[index]
-        account_id = account_ids[event.account.external_id] if event.account else None
+    for contact_id, account_id in zip(contact_ids, account_ids, strict=True):
         if account_id is not None:
             account_by_contact.setdefault(contact_id, account_id)
-        rows.append(
-            {
-                "message_id": message_ids[index],
-                "name": event.name,
-                "contact_id": contact_id,
-                "account_id": account_id,
-                "properties": event.properties,
-                "source": source,
-                "occurred_at": event.timestamp or now,
-                "received_at": now,
-            }
-        )
-    if account_by_contact:
-        contacts_bulk.link_accounts(session=session, account_by_contact=account_by_contact)
-
-    statement = contacts_bulk.insert_ignoring_duplicates(session, Event).returning(
-        Event.message_id, Event.id
-    )
-    inserted: dict[str, int] = dict(session.execute(statement, rows).all())
-    stored_before = _existing_ids(
-        session, [row["message_id"] for row in rows if row["message_id"] not in inserted]
-    )
-    stored = [
-        StoredEvent(id=inserted[row["message_id"]], **row)
-        for row in rows
-        if row["message_id"] in inserted
-    ]
-    results = []
-    for index, message_id in enumerate(message_ids):
-        if message_id in inserted and first[message_id] == index:
-            results.append(ItemResult(message_id, "created", inserted[message_id]))
-        else:
-            event_id = inserted.get(message_id) or stored_before[message_id]
-            results.append(ItemResult(message_id, "duplicate", event_id))
-    return IngestResult(results=results, stored=stored)
+    contacts_bulk.link_accounts(session=session, account_by_contact=account_by_contact)
+    return account_ids
 
 
 def _existing_ids(session: Session, message_ids: list[str]) -> dict[str, int]:
+    """The rows stored before under these message ids (by an earlier or a racing request)."""
     if not message_ids:
         return {}
     query = select(Event.message_id, Event.id).where(Event.message_id.in_(message_ids))

@@ -136,10 +136,11 @@ def _find_contact(*, session: Session, ref: InvitationContact) -> Contact:
     elif ref.email is not None:
         contact = contacts.get_by_email(session=session, email=ref.email)
         described = f"email {ref.email}"
+    elif ref.external_id is not None:
+        contact = contacts.get_by_external_id(session=session, external_id=ref.external_id)
+        described = f"external_id {ref.external_id!r}"
     else:
-        external_id = ref.external_id or ""
-        contact = contacts.get_by_external_id(session=session, external_id=external_id)
-        described = f"external_id {external_id!r}"
+        raise InvalidInput("give one of id, email or external_id", field="contact")
     if contact is None:
         raise NotFound(f"no contact with {described}", field="contact")
     return contact

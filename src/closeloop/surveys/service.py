@@ -29,16 +29,21 @@ def get_by_key_or_404(*, session: Session, key: str) -> Survey:
 def get_or_create_default(*, session: Session, product_name: str, now: datetime) -> Survey:
     """The relationship NPS survey, created on first use so a fresh install can send."""
     survey = get_by_key(session=session, key=DEFAULT_SURVEY_KEY)
-    if survey is None:
-        survey = Survey(
-            key=DEFAULT_SURVEY_KEY,
-            name="Relationship NPS",
-            kind=SurveyKind.NPS.value,
-            product_name=product_name,
-            created_at=now,
-        )
-        session.add(survey)
-        session.flush()
+    if survey is not None:
+        return survey
+    survey = Survey(
+        key=DEFAULT_SURVEY_KEY,
+        name="Relationship NPS",
+        kind=SurveyKind.NPS.value,
+        product_name=product_name,
+        created_at=now,
+    )
+    # two first requests at once: the one that loses the race uses the winner's survey
+    try:
+        with session.begin_nested():
+            session.add(survey)
+    except IntegrityError:
+        return get_by_key_or_404(session=session, key=DEFAULT_SURVEY_KEY)
     return survey
 
 

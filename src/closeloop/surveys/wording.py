@@ -28,7 +28,6 @@ DEFAULT_QUESTIONS: dict[SurveyKind, str] = {
     SurveyKind.CES: "Hi {name}, how easy was it to get what you needed from {product}?",
 }
 DEFAULT_SUBJECT = "A quick question about {product}"
-DEFAULT_FOLLOW_UP = "What is the most important reason for your score?"
 
 SCALE_LABELS: dict[SurveyKind, tuple[str, str]] = {
     SurveyKind.NPS: ("Not at all likely", "Extremely likely"),

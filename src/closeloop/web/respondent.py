@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from closeloop.api.deps import RuntimeDep, SessionDep
 from closeloop.errors import ClosedLoopError, Gone, InvalidInput, NotFound
@@ -35,8 +36,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Robots-Tag": "noindex, nofollow",
 }
-# a 5,000-character comment, percent-encoded, fits many times over
-MAX_FORM_BYTES = 128 * 1024
+# far above a 5,000-character comment, so a long paste still gets the friendly "too long"
+# form with the text kept; only abuse meets the bare 413
+MAX_FORM_BYTES = 1024 * 1024
 LINK_HINT = "Please use the link from your most recent survey email."
 
 
@@ -117,7 +119,7 @@ def _window(runtime: Runtime) -> timedelta:
 def _follow_up_page(
     request: Request,
     *,
-    session: SessionDep,
+    session: Session,
     runtime: Runtime,
     token: str,
     invitation_id: int,
@@ -155,10 +157,20 @@ def _follow_up_page(
 
 @router.get("/r/u/{token}")
 def unsubscribe_page(
-    request: Request, token: str, invitation_id: UnsubscribeInvitation, session: SessionDep
+    request: Request,
+    token: str,
+    invitation_id: UnsubscribeInvitation,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> Response:
+    """Asks first: link scanners follow GET links, and must not unsubscribe anyone."""
     contact = service.unsubscribe_target(session=session, invitation_id=invitation_id)
-    context = {"title": "Unsubscribe from surveys?", "token": token, "contact": contact}
+    context = {
+        "title": "Unsubscribe from surveys?",
+        "token": token,
+        "contact": contact,
+        "workspace": runtime.settings.workspace_name,
+    }
     return render(request, "respondent/unsubscribe.html", context)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -210,3 +212,32 @@ def test_send_at_must_be_now_or_later_within_a_year(
                     session=session, invitation_in=invitation_in, product_name="X", now=now
                 )
             assert raised.value.field == "send_at"
+
+
+def test_two_first_requests_at_once_share_one_default_survey(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The loser of the race for the ``nps`` key uses the winner's survey instead of failing."""
+    b_started = threading.Event()
+    found: list[int] = []
+
+    def second_request() -> None:
+        b_started.set()
+        with runtime.transaction() as session:
+            survey = surveys.get_or_create_default(
+                session=session, product_name="FacturaPlus", now=clock.now()
+            )
+            found.append(survey.id)
+
+    with runtime.transaction() as session:
+        first = surveys.get_or_create_default(
+            session=session, product_name="FacturaPlus", now=clock.now()
+        )
+        other = threading.Thread(target=second_request)
+        other.start()
+        b_started.wait(timeout=5)
+        time.sleep(0.3)  # let the other request reach its insert and wait on ours
+    other.join(timeout=15)
+    assert found == [first.id]
+    with runtime.transaction() as session:
+        assert len(surveys.list_(session=session)) == 1

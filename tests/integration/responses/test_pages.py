@@ -310,6 +310,7 @@ def test_the_unsubscribe_page_asks_before_it_acts(
     page = client.get(path)
     _assert_respondent_page(page, 200)
     assert "<h1>Unsubscribe from surveys?</h1>" in page.text
+    assert f"no longer receive surveys from {runtime.settings.workspace_name}." in page.text
     assert f'<form method="post" action="{path}">' in page.text
     assert _unsubscribed_at(runtime, invitation_id) is None
 
@@ -317,7 +318,9 @@ def test_the_unsubscribe_page_asks_before_it_acts(
     _assert_respondent_page(done, 200)
     assert "You are unsubscribed" in done.text
     assert _unsubscribed_at(runtime, invitation_id) == runtime.clock.now()
-    assert "You are unsubscribed" in client.get(path).text
+    again = client.get(path)
+    assert "You are unsubscribed" in again.text and "<form" not in again.text
+    assert f"surveys from {runtime.settings.workspace_name}." in done.text
 
 
 def test_the_rfc_8058_one_click_post_works_without_cookies(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from closeloop.clock import FrozenClock
 from closeloop.errors import Gone, InvalidInput, NotFound
+from closeloop.invitations import service as invitation_service
 from closeloop.invitations.models import Invitation, InvitationState
 from closeloop.responses import service
 from closeloop.responses.answering import MAX_COMMENT_LENGTH
@@ -122,13 +124,26 @@ def test_the_window_comes_from_the_caller(runtime: Runtime) -> None:
         )
 
 
+def test_an_answer_to_an_invitation_awaiting_a_retry_counts(runtime: Runtime) -> None:
+    # the server accepted the email, yet we recorded a failure and scheduled a retry
+    invitation_id = factories.sent_invitation(runtime, state=InvitationState.SCHEDULED)
+    with runtime.transaction() as session:
+        response = service.record_score(
+            session=session, invitation_id=invitation_id, score=7, now=runtime.clock.now()
+        )
+        assert response.score == 7
+        assert (
+            invitation_service.get_or_404(session=session, invitation_id=invitation_id).state
+            == InvitationState.ANSWERED
+        )
+
+
 @pytest.mark.parametrize(
     "state",
     [
         InvitationState.CANCELLED,
         InvitationState.SUPPRESSED,
         InvitationState.FAILED,
-        InvitationState.SCHEDULED,
     ],
 )
 def test_an_invitation_that_cannot_be_answered_records_nothing(
@@ -339,3 +354,31 @@ def test_unsubscribing_through_an_invitation_suppresses_the_contact(runtime: Run
         assert again.unsubscribed_at == now, "the first time is kept"
     with pytest.raises(NotFound), runtime.transaction() as session:
         service.unsubscribe(session=session, invitation_id=12345, now=now)
+
+
+def test_two_clicks_at_once_make_one_response(runtime: Runtime) -> None:
+    invitation_id = factories.sent_invitation(runtime)
+    start = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def click(score: int) -> None:
+        try:
+            start.wait()
+            with runtime.transaction() as session:
+                service.record_score(
+                    session=session,
+                    invitation_id=invitation_id,
+                    score=score,
+                    now=runtime.clock.now(),
+                )
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=click, args=(score,)) for score in (3, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert errors == []
+    (stored,) = _responses(runtime)
+    assert stored.score in {3, 9}

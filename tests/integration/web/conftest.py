@@ -8,10 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from closeloop.api.app import create_app
-from closeloop.auth import service as auth
 from closeloop.auth.models import User
 from closeloop.runtime import Runtime
-from tests.integration.web.factories import PASSWORD, log_in
+from tests.integration.web import factories
 
 
 @pytest.fixture
@@ -23,17 +22,11 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def user(runtime: Runtime) -> User:
     with runtime.transaction() as session:
-        return auth.create_user(
-            session=session,
-            email="marta@facturaplus.test",
-            password=PASSWORD,
-            name="Marta Ruiz",
-            now=runtime.clock.now(),
-        )
+        return factories.user(session, now=runtime.clock.now())
 
 
 @pytest.fixture
 def logged_in(client: TestClient, user: User) -> TestClient:
-    response = log_in(client, user.email)
+    response = factories.log_in(client, user.email)
     assert response.status_code == 303
     return client

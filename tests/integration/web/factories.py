@@ -6,11 +6,14 @@ import itertools
 import re
 from datetime import datetime
 from email.message import EmailMessage
+from functools import cache
 
 import httpx
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from closeloop.auth.models import User
 from closeloop.channels.models import OutboxMessage
 from closeloop.contacts.models import Account, Contact
 from closeloop.invitations.models import Invitation, InvitationState
@@ -38,6 +41,26 @@ def log_in(
     if next_path is not None:
         data["next"] = next_path
     return client.post("/login", data=data, follow_redirects=False)
+
+
+@cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hashing the shared test password once keeps tests fast."""
+    return PasswordHasher().hash(PASSWORD)
+
+
+def user(
+    session: Session,
+    *,
+    now: datetime,
+    email: str = "marta@facturaplus.test",
+    name: str = "Marta Ruiz",
+) -> User:
+    """A dashboard user whose password is ``PASSWORD`` (``auth.create_user`` minus the hashing)."""
+    row = User(email=email, name=name, password_hash=_password_hash(), created_at=now)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def survey(session: Session, *, now: datetime, kind: SurveyKind = SurveyKind.NPS) -> Survey:

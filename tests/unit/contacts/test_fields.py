@@ -150,3 +150,10 @@ def test_a_merge_keeps_what_it_was_not_told_about_and_never_stores_null(
         assert merged.get(key) == value
     assert merge_traits(merged, changes) == merged  # replaying changes nothing
     assert current == before  # the input is not mutated
+
+
+def test_remembered_addresses_answer_the_same_and_bad_ones_keep_failing() -> None:
+    assert normalise_email(" Repeat@Acme.example") == normalise_email("repeat@acme.example ")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="email"):
+            normalise_email("repeat@")

@@ -20,6 +20,7 @@ ALLOWED = {
     (S.SCHEDULED, S.SENDING),  # claimed by a worker
     (S.SCHEDULED, S.CANCELLED),
     (S.SCHEDULED, S.SUPPRESSED),
+    (S.SCHEDULED, S.ANSWERED),  # accepted by the server, but a retry was scheduled
     (S.SENDING, S.SENT),
     (S.SENDING, S.SCHEDULED),  # a retry, or handed back by a stopping worker
     (S.SENDING, S.FAILED),
@@ -57,7 +58,7 @@ def test_ended_states_are_final(state: S) -> None:
 @pytest.mark.parametrize(
     ("state", "answerable"),
     [
-        (S.SCHEDULED, False),
+        (S.SCHEDULED, True),
         (S.SENDING, True),
         (S.SENT, True),
         (S.ANSWERED, True),
