@@ -40,12 +40,18 @@ _CONTACT_COLUMNS = (
 )
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Base]) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` into a model's table, for the session's database."""
+def insert_ignoring_duplicates(
+    session: Session, model: type[Base], *, on: Sequence[str] | None = None
+) -> Insert:
+    """``INSERT … ON CONFLICT [(on)] DO NOTHING`` for the session's database.
+
+    Without ``on`` any unique index counts (a person is a duplicate by email or by
+    external id); with it, only that one does and any other violation is an error.
+    """
     table = cast(Table, model.__table__)
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=on)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=on)
 
 
 def field_path(path: str, name: str) -> str:

@@ -100,9 +100,9 @@ def _ingest(
             first, unique, contact_ids, account_ids, strict=True
         )
     ]
-    statement = contacts_bulk.insert_ignoring_duplicates(session, Event).returning(
-        Event.message_id, Event.id
-    )
+    statement = contacts_bulk.insert_ignoring_duplicates(
+        session, Event, on=["message_id"]
+    ).returning(Event.message_id, Event.id)
     inserted: dict[str, int] = dict(session.execute(statement, rows).all())
     stored = [
         StoredEvent(id=inserted[row["message_id"]], **row)

@@ -15,10 +15,10 @@ from closeloop.runtime import Runtime
 def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # the schema is built without touching the database
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url="sqlite://",
         data_dir=tmp_path_factory.mktemp("data"),
-        secret_key="openapi-test-secret-0123456789abcdef",  # type: ignore[arg-type]
+        secret_key="openapi-test-secret-0123456789abcdef",
     )
     runtime = Runtime.create(settings)
     try:
