@@ -30,7 +30,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done

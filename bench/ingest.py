@@ -36,7 +36,7 @@ from closeloop.clock import FrozenClock
 from closeloop.config import Settings
 from closeloop.contacts import bulk as contacts_bulk
 from closeloop.contacts.schemas import ContactRef
-from closeloop.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from closeloop.db.engine import SQLITE_PRAGMAS
 from closeloop.db.migrate import upgrade
 from closeloop.events import service as events_service
 from closeloop.events.schemas import EventIn
@@ -189,10 +189,8 @@ def _raw_baseline(path: Path, rows: Sequence[tuple[Any, ...]], batch: int) -> fl
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         # the PRAGMAs closeloop.db.engine sets on every connection
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        connection.execute("PRAGMA synchronous=NORMAL")
+        for pragma in SQLITE_PRAGMAS:
+            connection.execute(pragma)
         insert = (
             "INSERT INTO events (message_id, name, contact_id, account_id, properties, "
             "source, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

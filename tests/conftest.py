@@ -69,7 +69,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = f"test_{os.getpid()}_{next(_database_numbers)}"
     admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        connection.execute(
+            text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB} STRATEGY FILE_COPY")
+        )
     try:
         yield server.url(name)
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from closeloop.clock import Clock, SystemClock
 from closeloop.config import Settings
-from closeloop.db.engine import make_engine, make_session_factory
+from closeloop.db.engine import make_engine, make_session_factory, transaction
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
@@ -28,13 +29,20 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
+            read_sessions=make_session_factory(engine, read_only=True),
             clock=clock or SystemClock(),
         )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
-        with self.sessions() as session, session.begin():
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it does not take the write lock."""
+        with transaction(self.read_sessions) as session:
             yield session
 
     def close(self) -> None:

@@ -31,6 +31,15 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+
+def get_read_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """For endpoints that only read: on SQLite they never wait for, or block, a writer."""
+    with runtime.read_transaction() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cl_…`")
 
 

@@ -67,7 +67,7 @@ class FiguresCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self._runtime.clock.now()
-        with self._runtime.transaction() as session:
+        with self._runtime.read_transaction() as session:
             figures = gather(session=session, now=now)
         invitations = GaugeMetricFamily(
             "closeloop_invitations", "Invitations by state.", labels=["state"]
@@ -103,8 +103,8 @@ def _first_line(error: SQLAlchemyError) -> str:
 def healthz(runtime: RuntimeDep) -> JSONResponse:
     """200 when the database answers ``SELECT 1``; 503 naming the error when it does not."""
     try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with runtime.read_transaction() as session:
+            session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         return JSONResponse(
             {"status": "error", "database": "error", "error": _first_line(error)},

@@ -65,7 +65,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _field_path(error.get("loc", ())), "reason": error.get("msg", "invalid")}
+            {
+                # a JSON syntax error's location is a character offset, not a field
+                "field": "body"
+                if error.get("type") == "json_invalid"
+                else _field_path(error.get("loc", ())),
+                "reason": error.get("msg", "invalid"),
+            }
             for error in exc.errors()
         ]
         if _wants_html(request):

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from closeloop.api.deps import AdminKey, IngestKey, RuntimeDep, SessionDep
+from closeloop.api.deps import AdminKey, IngestKey, ReadSessionDep, RuntimeDep, SessionDep
 from closeloop.contacts import service as contacts
 from closeloop.contacts.schemas import (
     ContactDetail,
@@ -77,7 +77,7 @@ def update_contact(
     "/contacts/{contact_id}",
     responses={**_ERRORS, 404: {"description": "No such contact"}},
 )
-def get_contact(contact_id: ContactId, session: SessionDep, _key: AdminKey) -> ContactDetail:
+def get_contact(contact_id: ContactId, session: ReadSessionDep, _key: AdminKey) -> ContactDetail:
     """A person, their account and their timeline (the newest 200 entries)."""
     contact, timeline = contacts.get_with_timeline(session=session, contact_id=contact_id)
     return ContactDetail(**dict(ContactOut.model_validate(contact)), timeline=timeline)
@@ -85,7 +85,7 @@ def get_contact(contact_id: ContactId, session: SessionDep, _key: AdminKey) -> C
 
 @router.get("/contacts", responses=_ERRORS)
 def list_contacts(
-    session: SessionDep,
+    session: ReadSessionDep,
     _key: AdminKey,
     email: Annotated[Email | None, Query(description="Find the person with this email")] = None,
     external_id: Annotated[Text | None, Query(description="Find by your own id")] = None,

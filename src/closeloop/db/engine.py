@@ -17,6 +17,25 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "closeloop_read_only"
+
+# Every SQLite connection gets these. WAL lets readers work while one writer writes;
+# synchronous=NORMAL is durable across process crashes in WAL mode (a power cut may
+# lose the last commits, never corrupt). Temporary b-trees (multi-row RETURNING, sorts)
+# stay in memory instead of spilling to /var/tmp; a 64 MiB page cache and memory-mapped
+# reads keep the hot index pages of a growing event log; a larger auto-checkpoint (about
+# 80 MB of WAL) lets 1,000-event batches commit without forcing a checkpoint and its two
+# fsyncs nearly every time. Measured in bench/ingest.py (docs/performance.md).
+SQLITE_PRAGMAS: tuple[str, ...] = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA wal_autocheckpoint=20000",
+    "PRAGMA mmap_size=268435456",
+)
 
 
 def normalise_url(url: str) -> str:
@@ -47,10 +66,8 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> 
     # Let SQLAlchemy own transactions (pysqlite's own BEGIN handling is off).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 
@@ -59,12 +76,19 @@ def _begin_immediate_if_writing(connection: Any) -> None:
 
     A deferred transaction that reads and then writes can hit ``database is locked``
     without waiting for the busy timeout; ``BEGIN IMMEDIATE`` avoids that upgrade.
+    Read-only units of work (``READ_ONLY``) begin deferred, so a long report or a
+    dashboard page never holds up the writers.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones must not write (SQLite begins them deferred)."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager

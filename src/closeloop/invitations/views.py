@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
-from closeloop.api.deps import AdminKey, RuntimeDep, SessionDep
+from closeloop.api.deps import AdminKey, ReadSessionDep, RuntimeDep, SessionDep
 from closeloop.invitations import service
 from closeloop.invitations.schemas import (
     MAX_ID,
@@ -38,7 +38,7 @@ def create_invitation(
 @router.get("", summary="List a contact's invitations")
 def list_invitations(
     contact_id: Annotated[int, Query(ge=1, le=MAX_ID)],
-    session: SessionDep,
+    session: ReadSessionDep,
     _key: AdminKey,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> InvitationList:
@@ -48,7 +48,7 @@ def list_invitations(
 
 @router.get("/{invitation_id}", summary="Read an invitation")
 def read_invitation(
-    invitation_id: InvitationId, session: SessionDep, _key: AdminKey
+    invitation_id: InvitationId, session: ReadSessionDep, _key: AdminKey
 ) -> InvitationRead:
     return InvitationRead.of(service.get_or_404(session=session, invitation_id=invitation_id))
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from closeloop.analytics import periods
-from closeloop.api.deps import AdminKey, RuntimeDep, SessionDep
+from closeloop.api.deps import AdminKey, ReadSessionDep, RuntimeDep
 from closeloop.responses import service
 from closeloop.responses.cursors import MAX_ID
 from closeloop.responses.schemas import (
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["responses"])
 
 @router.get("/responses", summary="List responses, newest first")
 def list_responses(
-    query: Annotated[ResponseQuery, Query()], session: SessionDep, _key: AdminKey
+    query: Annotated[ResponseQuery, Query()], session: ReadSessionDep, _key: AdminKey
 ) -> ResponseList:
     """Filters combine with AND; follow `next_cursor` until it is null to read them all."""
     page = service.list_(
@@ -36,7 +36,7 @@ def list_responses(
 
 @router.get("/responses/{response_id}", summary="One response")
 def get_response(
-    response_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _key: AdminKey
+    response_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: ReadSessionDep, _key: AdminKey
 ) -> ResponseOut:
     return ResponseOut.from_row(service.get_or_404(session=session, response_id=response_id))
 
@@ -44,7 +44,7 @@ def get_response(
 @router.get("/reports/nps", summary="NPS of a period, optionally broken down")
 def nps_report(
     query: Annotated[NpsReportQuery, Query()],
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     _key: AdminKey,
 ) -> NpsReportOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from closeloop.api.deps import AdminKey, RuntimeDep, SessionDep
+from closeloop.api.deps import AdminKey, ReadSessionDep, RuntimeDep, SessionDep
 from closeloop.surveys import service
 from closeloop.surveys.schemas import SurveyCreate, SurveyRead
 
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
 
 @router.get("", summary="List surveys")
-def list_surveys(session: SessionDep, _key: AdminKey) -> list[SurveyRead]:
+def list_surveys(session: ReadSessionDep, _key: AdminKey) -> list[SurveyRead]:
     return [SurveyRead.model_validate(survey) for survey in service.list_(session=session)]
 
 
@@ -25,5 +25,5 @@ def create_survey(
 
 
 @router.get("/{key}", summary="Read a survey")
-def read_survey(key: str, session: SessionDep, _key: AdminKey) -> SurveyRead:
+def read_survey(key: str, session: ReadSessionDep, _key: AdminKey) -> SurveyRead:
     return SurveyRead.model_validate(service.get_by_key_or_404(session=session, key=key))

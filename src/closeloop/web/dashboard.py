@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from closeloop import __version__
-from closeloop.api.deps import RuntimeDep, SessionDep
+from closeloop.api.deps import ReadSessionDep, RuntimeDep, SessionDep
 from closeloop.auth import service as auth_service
 from closeloop.auth.models import User
 from closeloop.demo.service import DEMO_EMAIL, DEMO_PASSWORD
@@ -85,7 +85,7 @@ def _login_form(
 @router.get(LOGIN_PATH, response_class=HTMLResponse)
 def login_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     user: auth.OptionalUser,
     next: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
@@ -136,7 +136,7 @@ def log_out(
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: auth.CurrentUser
+    request: Request, session: ReadSessionDep, runtime: RuntimeDep, user: auth.CurrentUser
 ) -> HTMLResponse:
     now = runtime.clock.now()
     overview = queries.overview(session=session, now=now)
@@ -154,7 +154,7 @@ def overview_page(
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     user: auth.CurrentUser,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -176,7 +176,7 @@ def outbox_page(
 
 @router.get("/outbox/{message_id}", response_class=HTMLResponse)
 def outbox_message_page(
-    request: Request, session: SessionDep, user: auth.CurrentUser, message_id: int
+    request: Request, session: ReadSessionDep, user: auth.CurrentUser, message_id: int
 ) -> HTMLResponse:
     message = queries.get_outbox_message(session=session, message_id=message_id)
     context = {
@@ -192,7 +192,9 @@ def outbox_message_page(
 
 
 @router.get("/outbox/{message_id}/raw")
-def outbox_message_raw(session: SessionDep, user: auth.CurrentUser, message_id: int) -> Response:
+def outbox_message_raw(
+    session: ReadSessionDep, user: auth.CurrentUser, message_id: int
+) -> Response:
     message = queries.get_outbox_message(session=session, message_id=message_id)
     media_type, filename = display.raw_download(channel=message.channel, message_id=message.id)
     return Response(

@@ -174,6 +174,7 @@ def test_malformed_json_is_a_clear_422(client: TestClient, admin: dict[str, str]
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert "JSON" in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "body"
 
 
 ROUTES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from http.cookies import SimpleCookie
 
 from argon2 import PasswordHasher
@@ -77,9 +78,7 @@ def test_logging_in(client: TestClient, runtime: Runtime, user: User) -> None:
 
 def test_the_session_cookie_is_secure_behind_https(runtime: Runtime, user: User) -> None:
     settings = runtime.settings.model_copy(update={"base_url": "https://nps.example.com"})
-    secure_runtime = Runtime(
-        settings=settings, engine=runtime.engine, sessions=runtime.sessions, clock=runtime.clock
-    )
+    secure_runtime = dataclasses.replace(runtime, settings=settings)
     with TestClient(create_app(secure_runtime), base_url="https://testserver") as client:
         response = log_in(client, user.email)
     assert response.status_code == 303
