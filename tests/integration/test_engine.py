@@ -10,7 +10,6 @@ from sqlalchemy import func, select, text
 from closeloop.contacts.models import Contact
 from closeloop.runtime import Runtime
 
-
 # SQLite only: PostgreSQL readers never block writers in the first place
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
