@@ -13,9 +13,9 @@ from tests.integration.contacts.factories import contact_in, count_contacts, loa
 from tests.integration.events.waiting import wait_until_blocked_on_a_lock
 
 
+# PostgreSQL only: sQLite takes its write lock at BEGIN IMMEDIATE, so writers never race
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_racing_upsert_updates_the_person_the_other_created(runtime: Runtime) -> None:
-    if runtime.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite takes its write lock at BEGIN IMMEDIATE, so writers never race")
     first_inserted = threading.Event()
     first_may_commit = threading.Event()
     outcome: dict[str, Any] = {}

@@ -46,10 +46,10 @@ def test_simultaneous_retries_of_a_batch_store_each_event_once(runtime: Runtime)
     assert count_rows(runtime) == (20, 3)
 
 
+# PostgreSQL only: sQLite takes its write lock at BEGIN IMMEDIATE, so writers never overlap
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_retry_blocked_behind_the_first_learns_it_is_a_duplicate(runtime: Runtime) -> None:
     """The second insert waits on the unique index, then finds the first one's row."""
-    if runtime.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite takes its write lock at BEGIN IMMEDIATE, so writers never overlap")
     first_inserted = threading.Event()
     first_may_commit = threading.Event()
     outcome: dict[str, Any] = {}
