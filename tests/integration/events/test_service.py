@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -187,3 +187,21 @@ def test_list_for_contact_is_newest_first(runtime: Runtime, clock: FrozenClock) 
         listed = events.list_for_contact(session=session, contact_id=ana_id, limit=3)
     assert [event.name for event in listed] == ["Day 0", "Day 1", "Day 2"]
     assert all(event.contact_id == ana_id for event in listed)
+
+
+def test_stored_values_read_back_exactly_as_sent(runtime: Runtime) -> None:
+    """Whatever path the insert takes, the ORM reads back the same values."""
+    when = datetime(2026, 3, 1, 16, 45, 12, 345678, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    properties = {"ticket": "T-1", "nested": {"ok": True, "n": [1, 2.5]}, "text": "façade ✓"}
+    result = ingest(
+        runtime,
+        event_in(message_id="exact-1", timestamp=when.isoformat(), properties=properties),
+    )
+    with runtime.read_transaction() as session:
+        stored = session.scalars(select(Event).where(Event.message_id == "exact-1")).one()
+    assert stored.id == result.results[0].event_id
+    assert stored.occurred_at == when
+    assert stored.occurred_at.tzinfo is not None
+    assert stored.received_at == runtime.clock.now()
+    assert stored.properties == properties
+    assert result.stored[0].properties == properties
