@@ -1,6 +1,6 @@
 """Event ingest throughput: ``events.service.ingest`` against a raw ``sqlite3.executemany``.
 
-Run: ``.venv/bin/python bench/ingest.py`` (200,000 events) or ``--quick`` (20,000);
+Run: ``.venv/bin/python bench/ingest.py`` (200,000 events) or ``--quick`` (100,000);
 ``--dir`` chooses where the database files go (default: the system temp directory).
 
 One SQLite file is migrated and given 5,000 contacts; every run starts from its own copy
@@ -50,7 +50,7 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQ
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 events (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="100,000 events (under 30 s)")
     parser.add_argument("--events", type=int, help="number of events (default 200,000)")
     parser.add_argument("--contacts", type=int, default=5_000)
     parser.add_argument("--batch", type=int, default=1_000)
@@ -58,7 +58,7 @@ def main() -> None:
         "--dir", type=Path, default=None, help="where the database files go (default: $TMPDIR)"
     )
     args = parser.parse_args()
-    total = args.events or (20_000 if args.quick else 200_000)
+    total = args.events or (100_000 if args.quick else 200_000)
 
     with tempfile.TemporaryDirectory(prefix="closeloop-bench-", dir=args.dir) as tmp:
         workdir = Path(tmp)

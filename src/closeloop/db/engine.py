@@ -21,18 +21,19 @@ READ_ONLY_OPTION = "closeloop_read_only"
 
 # Every SQLite connection gets these. WAL lets readers work while one writer writes;
 # synchronous=NORMAL is durable across process crashes in WAL mode (a power cut may
-# lose the last commits, never corrupt). Temporary b-trees (multi-row RETURNING, sorts)
-# stay in memory instead of spilling to /var/tmp; a 64 MiB page cache and memory-mapped
-# reads keep the hot index pages of a growing event log; a larger auto-checkpoint (about
-# 80 MB of WAL) lets 1,000-event batches commit without forcing a checkpoint and its two
-# fsyncs nearly every time. Measured in bench/ingest.py (docs/performance.md).
+# lose the last commits, never corrupt). Temporary b-trees (sorts, RETURNING) stay in
+# memory instead of spilling to /var/tmp; a page cache of up to 128 MiB a connection
+# (only pages actually read are held) and memory-mapped reads keep the hot index pages
+# of a growing event log; a larger auto-checkpoint (about 80 MB of WAL) lets 1,000-event
+# batches commit without forcing a checkpoint and its fsyncs nearly every time.
+# Measured in bench/ingest.py (docs/performance.md).
 SQLITE_PRAGMAS: tuple[str, ...] = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-65536",
+    "PRAGMA cache_size=-131072",
     "PRAGMA wal_autocheckpoint=20000",
     "PRAGMA mmap_size=268435456",
 )
