@@ -197,7 +197,7 @@ def report_nps(
             now=runtime.clock.now(),
             length=periods.parse_length(period) if period else None,
         )
-        with runtime.transaction() as session:
+        with runtime.read_transaction() as session:
             report = responses.nps_report(
                 session=session, since=span.since, until=span.until, survey=survey, by=by
             )
