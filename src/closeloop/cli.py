@@ -25,6 +25,22 @@ def _runtime() -> Runtime:
     return Runtime.create(settings)
 
 
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _migrated_runtime() -> Runtime:
+    """The runtime, once the schema is known to be current: a clear stop beats a 500 later."""
+    from closeloop.db.migrate import pending_revisions  # noqa: PLC0415
+
+    runtime = _runtime()
+    if pending_revisions(runtime.engine):
+        runtime.close()
+        _fail("the database schema is not up to date: run `closeloop migrate` first")
+    return runtime
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (the only way the schema changes)."""
@@ -48,7 +64,7 @@ def serve(
 
     from closeloop.api.app import create_app  # noqa: PLC0415
 
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     runtime.settings.signing_key  # noqa: B018 - generate and announce the key at start-up
     uvicorn.run(
         create_app(runtime, with_worker=not no_worker),
@@ -64,7 +80,7 @@ def worker() -> None:
     """Run the dispatcher alone; SIGTERM or SIGINT stop it after the message in hand."""
     from closeloop.invitations.dispatcher import run_worker  # noqa: PLC0415
 
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     runtime.settings.signing_key  # noqa: B018 - generate and announce the key at start-up
     try:
         run_worker(runtime)
@@ -72,17 +88,12 @@ def worker() -> None:
         runtime.close()
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
 @app.command()
 def demo() -> None:
     """Load the FacturaPlus demo (customers, journey events, answers); a second run is a no-op."""
     from closeloop.demo import service as demo_service  # noqa: PLC0415
 
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     try:
         with runtime.transaction() as session:
             result = demo_service.load(session=session, now=runtime.clock.now())

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from closeloop.db.engine import normalise_url
@@ -31,3 +33,11 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def pending_revisions(engine: Engine) -> bool:
+    """Whether the database lacks migrations this code needs (or has no schema at all)."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current != script.get_current_head()
