@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from closeloop import __version__
 from closeloop.api import problems
@@ -45,13 +46,16 @@ def create_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
             if worker is not None:
                 worker.join(timeout=30)
 
-    app = FastAPI(
+    # the API docs' Swagger UI is served from the package, not a CDN: self-hosted means
+    # /docs works behind a firewall too
+    app = FastAPIOffline(
         title="closeloop",
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     app.state.runtime = runtime
     problems.install(app)
@@ -61,27 +65,27 @@ def create_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Each feature owns its router; the app only mounts them."""
-    from closeloop.responses.views import router as responses_router  # noqa: PLC0415
-    from closeloop.web.respondent import router as respondent_router  # noqa: PLC0415
-
-    app.include_router(responses_router)
-    app.include_router(respondent_router)
-    from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
-    from closeloop.surveys.views import router as surveys_router  # noqa: PLC0415
-
-    app.include_router(surveys_router)
-    app.include_router(invitations_router)
+    """Each feature owns its router; the app only mounts them, in the order of the flow."""
+    from closeloop.api.ops import router as ops_router  # noqa: PLC0415
     from closeloop.contacts.views import router as contacts_router  # noqa: PLC0415
     from closeloop.events.views import router as events_router  # noqa: PLC0415
-
-    app.include_router(contacts_router)
-    app.include_router(events_router)
-    from closeloop.api.ops import router as ops_router  # noqa: PLC0415
+    from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
+    from closeloop.responses.views import router as responses_router  # noqa: PLC0415
+    from closeloop.surveys.views import router as surveys_router  # noqa: PLC0415
     from closeloop.web import dashboard  # noqa: PLC0415
+    from closeloop.web.respondent import router as respondent_router  # noqa: PLC0415
 
-    app.include_router(ops_router)
-    app.include_router(dashboard.router)
+    for router in (
+        contacts_router,
+        events_router,
+        surveys_router,
+        invitations_router,
+        responses_router,
+        respondent_router,
+        ops_router,
+        dashboard.router,
+    ):
+        app.include_router(router)
     app.mount("/static", dashboard.static_files(), name="static")
 
 
