@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -95,20 +96,35 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         key_file = self.data_dir / SECRET_KEY_FILE
-        if key_file.exists():
-            return key_file.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        try:
-            # O_EXCL: when a server and a worker start together, exactly one key wins
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return key_file.read_text().strip()
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(key)
-        log.warning(
-            "No CLOSELOOP_SECRET_KEY set: generated one and saved it in %s "
-            "(set CLOSELOOP_SECRET_KEY in production)",
-            key_file,
-        )
+        if not key_file.exists():
+            _create_key_file(key_file)
+        key = key_file.read_text().strip()
+        if not key:
+            raise RuntimeError(f"{key_file} is empty: delete it or set CLOSELOOP_SECRET_KEY")
         return key
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Publish a new key whole, or not at all when another process published one first.
+
+    When a server and a worker start together, exactly one key must win, and neither may
+    read a file the other has created but not yet written (an empty signing key). So
+    the key is written to a private file first and then hard-linked into place: the link
+    appears complete, and fails if the name is already taken.
+    """
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=key_file.parent, prefix=f".{key_file.name}.")
+    draft = Path(name)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        key_file.hardlink_to(draft)
+    except FileExistsError:
+        return  # the other process's key wins; it is read like any stored key
+    finally:
+        draft.unlink()
+    log.warning(
+        "No CLOSELOOP_SECRET_KEY set: generated one and saved it in %s "
+        "(set CLOSELOOP_SECRET_KEY in production)",
+        key_file,
+    )

@@ -49,10 +49,13 @@ def _api_key(
 ) -> ApiKey:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    with runtime.transaction() as session:
-        return auth.authenticate_key(
-            session=session, key=credentials.credentials, now=runtime.clock.now()
-        )
+    now = runtime.clock.now()
+    with runtime.read_transaction() as session:
+        api_key = auth.authenticate_key(session=session, key=credentials.credentials)
+    if auth.use_is_stale(api_key, now):
+        with runtime.transaction() as session:
+            auth.record_use(session=session, key_id=api_key.id, now=now)
+    return api_key
 
 
 def require_scope(*allowed: Scope) -> object:

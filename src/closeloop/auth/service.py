@@ -47,14 +47,23 @@ def create_api_key(
     return api_key, plain
 
 
-def authenticate_key(*, session: Session, key: str, now: datetime) -> ApiKey:
+def authenticate_key(*, session: Session, key: str) -> ApiKey:
+    """The key's row, read only: checking a key must not take a write lock per request."""
     api_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(key)))
     if api_key is None or api_key.revoked_at is not None:
         raise Unauthorized("the API key is not valid")
-    # one write a minute at most, not one per request
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-        api_key.last_used_at = now
     return api_key
+
+
+def use_is_stale(api_key: ApiKey, now: datetime) -> bool:
+    """Whether ``last_used_at`` is worth a write: once a minute at most, not per request."""
+    return api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION
+
+
+def record_use(*, session: Session, key_id: int, now: datetime) -> None:
+    api_key = session.get(ApiKey, key_id)
+    if api_key is not None and use_is_stale(api_key, now):
+        api_key.last_used_at = now
 
 
 def revoke_api_key(*, session: Session, key_id: int, now: datetime) -> None:

@@ -35,6 +35,18 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"SMTP {code} {' '.join(message.split())}"
 
 
+def _refused(code: int, text: bytes | str) -> Delivery:
+    """A reply smtplib raised on: never ``SENT``, whatever the code says.
+
+    smtplib refuses a recipient on anything but 250/251 and the data on anything but
+    354/250, so an odd 252 or 3yz lands here too; the message did not go through, and
+    calling it sent would lose the invitation. Only a 5yz is the recipient's fault.
+    """
+    if classify(code) is DeliveryStatus.PERMANENT:
+        return Delivery.permanent(_reply(code, text))
+    return Delivery.transient(_reply(code, text))
+
+
 class SmtpChannel:
     """Email through ``settings.smtp``: STARTTLS or implicit TLS, and AUTH when configured."""
 
@@ -77,9 +89,9 @@ class SmtpChannel:
         except smtplib.SMTPRecipientsRefused as error:
             # one recipient per message: its (code, text) is the server's verdict on it
             code, text = next(iter(error.recipients.values()))
-            return Delivery(classify(code), _reply(code, text))
+            return _refused(code, text)
         except smtplib.SMTPDataError as error:
-            return Delivery(classify(error.smtp_code), _reply(error.smtp_code, error.smtp_error))
+            return _refused(error.smtp_code, error.smtp_error)
         except smtplib.SMTPSenderRefused as error:
             return Delivery.transient(
                 f"sender refused: {_reply(error.smtp_code, error.smtp_error)}"

@@ -24,16 +24,15 @@ from closeloop.contacts import identity
 from closeloop.contacts.fields import merge_traits
 from closeloop.contacts.identity import IdentityConflict, Known
 from closeloop.contacts.models import Account, Contact
-from closeloop.contacts.schemas import ContactRef
+from closeloop.contacts.schemas import PROFILE_COLUMNS, ContactRef
 from closeloop.db.base import Base
 from closeloop.errors import Conflict, InvalidInput
 
 _CONTACTS = cast(Table, Contact.__table__)
-_PROFILE_FIELDS = ("phone", "name", "locale", "time_zone", "role")
 _CONTACT_COLUMNS = (
     "email",
     "external_id",
-    *_PROFILE_FIELDS,
+    *PROFILE_COLUMNS,
     "traits",
     "created_at",
     "updated_at",
@@ -218,7 +217,7 @@ def _person(book: dict[int, _Person], known: Known) -> _Person:
 
 def _collect(person: _Person, ref: ContactRef) -> None:
     """Fold what ``ref`` says about the person into what the batch will write."""
-    for name in _PROFILE_FIELDS:
+    for name in PROFILE_COLUMNS:
         if name in ref.model_fields_set:
             value = getattr(ref, name)
             person.values[name] = value.value if name == "role" and value is not None else value

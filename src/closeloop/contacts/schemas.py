@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from closeloop.contacts import examples, fields
 from closeloop.contacts.models import Role
+from closeloop.db.base import MAX_ID
 
 MAX_JSON_DEPTH = 16
 
@@ -158,6 +159,8 @@ class _Profile(BaseModel):
 
 
 PROFILE_FIELDS = frozenset(_Profile.model_fields)
+# the profile fields written as they come; traits merge key by key instead
+PROFILE_COLUMNS = tuple(name for name in _Profile.model_fields if name != "traits")
 
 
 class ContactIn(_Profile):
@@ -216,7 +219,7 @@ class ContactRef(_Profile):
         },
     )
 
-    id: int | None = Field(default=None, ge=1, examples=[7])
+    id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[7])
     email: Email | None = Field(default=None, examples=["ana@acme.example"])
     external_id: Text | None = Field(default=None, examples=["user_1001"])
 

@@ -21,11 +21,17 @@ from closeloop.contacts import identity, timeline
 from closeloop.contacts.fields import merge_traits
 from closeloop.contacts.identity import IdentityConflict, Known
 from closeloop.contacts.models import Account, Contact
-from closeloop.contacts.schemas import AccountIn, ContactIn, ContactPatch, Timeline
+from closeloop.contacts.schemas import (
+    PROFILE_COLUMNS,
+    AccountIn,
+    ContactIn,
+    ContactPatch,
+    Timeline,
+)
+from closeloop.db.base import MAX_ID
 from closeloop.errors import Conflict, InvalidInput, NotFound
 
 MAX_PAGE_SIZE = 200
-_PROFILE_FIELDS = ("phone", "name", "locale", "time_zone", "role")
 _CURSOR_PREFIX = "c1:"
 
 
@@ -214,7 +220,7 @@ def _write(
     sent = data.model_fields_set
     values: dict[str, Any] = {
         name: getattr(data, name)
-        for name in ("email", "external_id", *_PROFILE_FIELDS)
+        for name in ("email", "external_id", *PROFILE_COLUMNS)
         if name in sent
     }
     if "role" in values and values["role"] is not None:
@@ -268,8 +274,9 @@ def _encode_cursor(last_id: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(_CURSOR_PREFIX) and raw[len(_CURSOR_PREFIX) :].isdigit():
-            return int(raw[len(_CURSOR_PREFIX) :])
+        digits = raw.removeprefix(_CURSOR_PREFIX)
+        if raw.startswith(_CURSOR_PREFIX) and digits.isdigit() and int(digits) <= MAX_ID:
+            return int(digits)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise InvalidInput("not a cursor from a previous page", field="cursor")

@@ -17,6 +17,7 @@ from closeloop.contacts.schemas import (
     Email,
     Text,
 )
+from closeloop.db.base import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
@@ -25,7 +26,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The key's scope does not allow this"},
     422: {"description": "Invalid input; `errors` names each field and the reason"},
 }
-ContactId = Annotated[int, Path(ge=1, description="The contact's id")]
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id")]
 
 
 @router.post(

@@ -56,3 +56,6 @@ class Base(DeclarativeBase):
 
 # Integer keys: BIGINT on PostgreSQL, the rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# the largest key both hold: a bigger number from outside cannot name a row, and
+# binding it fails in the driver (a 500) instead of finding nothing
+MAX_ID = 2**63 - 1

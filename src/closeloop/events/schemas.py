@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from closeloop.contacts.schemas import ContactRef, JsonObject, Text
+from closeloop.events.records import Status
 
 MAX_BATCH = 1000
+
+
+def _storable(value: datetime) -> datetime:
+    """Refuse an instant that has no UTC spelling (``0001-01-01T00:00+01:00``).
+
+    Timestamps are stored in UTC; converting one that falls outside the years 1–9999
+    would otherwise fail in the database layer, as a 500 instead of a field error.
+    """
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "is outside the years 1–9999 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_storable)]
 
 
 class AccountRef(BaseModel):
@@ -51,7 +70,7 @@ class EventIn(BaseModel):
     contact: ContactRef
     account: AccountRef | None = None
     properties: JsonObject = Field(default_factory=dict)
-    timestamp: AwareDatetime | None = Field(
+    timestamp: Timestamp | None = Field(
         default=None,
         description="When it happened (ISO 8601 with an offset); default now, at most 1 day ahead.",
     )
@@ -98,7 +117,7 @@ class EventResult(BaseModel):
     )
 
     message_id: str
-    status: Literal["created", "duplicate"]
+    status: Status
     event_id: int
 
 

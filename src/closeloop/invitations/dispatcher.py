@@ -60,6 +60,8 @@ class Dispatcher:
 
         When ``stop`` is set mid-batch, the message in hand is finished and the rest of the
         batch is handed back, so another worker can take it without waiting for the lease.
+        Only invitations not yet started are handed back: one interrupted mid-send may have
+        gone out, so it keeps its lease and its attempt, like a crash (ADR 0001).
         """
         settings = self.runtime.settings
         with self.runtime.transaction() as session:
@@ -78,11 +80,11 @@ class Dispatcher:
             for invitation_id in claimed:
                 if stop is not None and stop.is_set():
                     break
+                handled += 1  # before the send: an interrupted one is not handed back
                 self._handle(invitation_id)
-                handled += 1
         finally:
-            self.channel.close()
             self._release(claimed[handled:])
+            self.channel.close()
         if handled:
             log.info("dispatched %d invitation(s)", handled)
         return handled

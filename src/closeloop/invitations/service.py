@@ -35,10 +35,6 @@ SEND_AT_TOLERANCE = timedelta(minutes=1)
 SEND_AT_HORIZON = timedelta(days=366)
 
 
-def get(*, session: Session, invitation_id: int) -> Invitation | None:
-    return session.get(Invitation, invitation_id)
-
-
 def get_or_404(*, session: Session, invitation_id: int) -> Invitation:
     invitation = session.get(Invitation, invitation_id)
     if invitation is None:
@@ -273,10 +269,10 @@ def prepare(
         channel=invitation.channel,
         survey_active=survey.active,
     )
-    if reason is not None or contact.email is None:
-        reason = reason or "no email address"
+    if reason is not None:
         transition(invitation=invitation, to=InvitationState.SUPPRESSED, now=now, reason=reason)
         return None
+    assert contact.email is not None  # eligibility lets no email invitation out without one
     invitation.lease_expires_at = now + lease
     return email.render(
         settings=settings,

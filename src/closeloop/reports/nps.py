@@ -13,6 +13,7 @@ import io
 from datetime import timedelta
 
 from rich.table import Table
+from rich.text import Text
 
 from closeloop.analytics.breakdown import NpsGroup, NpsReport
 from closeloop.analytics.nps import Category, NpsSummary
@@ -72,7 +73,8 @@ def to_table(report: NpsReport) -> Table:
     """A table for the terminal: the period's figures, then one row per group."""
     survey = f" · survey {report.survey}" if report.survey else ""
     table = Table(
-        title=f"NPS {_span(report)}{survey}",
+        # Text, not str: rich would read brackets in a name as markup (and fail on "[/]")
+        title=Text(f"NPS {_span(report)}{survey}"),
         caption="Shares of answers; ± is the 95 % margin of error; * a significant change",
     )
     table.add_column(report.by.value.capitalize() if report.by else "Period")
@@ -96,9 +98,9 @@ def _span(report: NpsReport) -> str:
     return f"{report.since:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
 
 
-def _table_cells(label: str, summary: NpsSummary) -> list[str]:
+def _table_cells(label: str, summary: NpsSummary) -> list[str | Text]:
     return [
-        label,
+        Text(label),
         _number(summary.nps),
         _number(summary.margin_of_error),
         str(summary.responses),

@@ -29,10 +29,6 @@ def answer_url(*, settings: Settings, token: str, score: int) -> str:
     return f"{settings.base_url}/r/{token}/{score}"
 
 
-def follow_up_url(*, settings: Settings, token: str) -> str:
-    return f"{settings.base_url}/r/{token}"
-
-
 def unsubscribe_url(*, settings: Settings, invitation_id: int, now: datetime) -> str:
     token = issue(
         secret=settings.signing_key,

@@ -97,13 +97,18 @@ def add_comment(
     *,
     session: Session,
     invitation_id: int,
-    comment: str,
+    comment: str | None,
     score: int | None = None,
     now: datetime,
     answer_window: timedelta = DEFAULT_ANSWER_WINDOW,
 ) -> Response:
-    """Save the reason for the score (and a changed score); an empty comment clears it."""
-    cleaned = answering.clean_comment(comment)  # before any write: bad input changes nothing
+    """Save the reason for the score (and a changed score).
+
+    An empty comment clears it; ``None`` (a request without the field: not our form)
+    keeps it, so a stray POST can never erase what the person wrote.
+    """
+    # before any write: bad input changes nothing
+    cleaned = answering.clean_comment(comment) if comment is not None else None
     if score is not None:
         response = record_score(
             session=session,
@@ -121,7 +126,7 @@ def add_comment(
             first_answered_at=existing.responded_at, now=now, window=answer_window
         )
         response = existing
-    if response.comment != cleaned:
+    if comment is not None and response.comment != cleaned:
         response.comment = cleaned
         response.updated_at = now
     return response
@@ -131,6 +136,10 @@ def _lock_answerable(*, session: Session, invitation_id: int) -> Invitation:
     invitation = session.get(Invitation, invitation_id, with_for_update=True)
     if invitation is None:
         raise NotFound("this survey invitation no longer exists")
+    return _check_open(invitation)
+
+
+def _check_open(invitation: Invitation) -> Invitation:
     if not can_be_answered(InvitationState(invitation.state)):
         raise Gone(
             f"this survey is closed (the invitation was {invitation.state})", field="invitation"
@@ -166,11 +175,7 @@ def follow_up(
     product_name: str,
     answer_window: timedelta = DEFAULT_ANSWER_WINDOW,
 ) -> FollowUp:
-    invitation = invitations.get_or_404(session=session, invitation_id=invitation_id)
-    if not can_be_answered(InvitationState(invitation.state)):
-        raise Gone(
-            f"this survey is closed (the invitation was {invitation.state})", field="invitation"
-        )
+    invitation = _check_open(invitations.get_or_404(session=session, invitation_id=invitation_id))
     survey = invitation.survey
     response = get_by_invitation(session=session, invitation_id=invitation.id)
     deadline = answering.change_deadline(response.responded_at, answer_window) if response else None

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from closeloop.api.deps import SessionDep
+from closeloop.api.deps import ReadSessionDep
 from closeloop.auth.models import User
 from closeloop.config import Settings
 from closeloop.web import queries
@@ -97,8 +97,12 @@ def csrf_valid(request: Request, submitted: str) -> bool:
     )
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in user, or None (a stale session is forgotten)."""
+def optional_user(request: Request, session: ReadSessionDep) -> User | None:
+    """The logged-in user, or None (a stale session is forgotten).
+
+    A read session: it only looks the user up, so on SQLite a page view never takes the
+    write lock, and a read-only page shares its one session with this lookup.
+    """
     user_id = request.session.get(_USER_KEY)
     if not isinstance(user_id, int):
         return None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -16,6 +17,7 @@ from closeloop.auth import service as auth_service
 from closeloop.auth.models import User
 from closeloop.demo.service import DEMO_EMAIL, DEMO_PASSWORD
 from closeloop.errors import Forbidden, Unauthorized
+from closeloop.responses.cursors import MAX_ID
 from closeloop.web import auth, display, queries
 from closeloop.web.pages import render
 from closeloop.web.urls import LOGIN_PATH, LOGOUT_PATH, safe_next
@@ -31,6 +33,8 @@ PRIVATE_HEADERS = {
 }
 
 router = APIRouter(include_in_schema=False)
+# a BIGINT: a larger number in the URL would overflow the query, not miss a row
+MessageId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 def static_files() -> StaticFiles:
@@ -176,7 +180,7 @@ def outbox_page(
 
 @router.get("/outbox/{message_id}", response_class=HTMLResponse)
 def outbox_message_page(
-    request: Request, session: ReadSessionDep, user: auth.CurrentUser, message_id: int
+    request: Request, session: ReadSessionDep, user: auth.CurrentUser, message_id: MessageId
 ) -> HTMLResponse:
     message = queries.get_outbox_message(session=session, message_id=message_id)
     context = {
@@ -193,7 +197,7 @@ def outbox_message_page(
 
 @router.get("/outbox/{message_id}/raw")
 def outbox_message_raw(
-    session: ReadSessionDep, user: auth.CurrentUser, message_id: int
+    session: ReadSessionDep, user: auth.CurrentUser, message_id: MessageId
 ) -> Response:
     message = queries.get_outbox_message(session=session, message_id=message_id)
     media_type, filename = display.raw_download(channel=message.channel, message_id=message.id)

@@ -24,7 +24,7 @@ from closeloop.errors import ClosedLoopError, Gone, InvalidInput, NotFound
 from closeloop.responses import answering, service
 from closeloop.responses.tokens import Purpose, TokenError, TokenExpired, verify
 from closeloop.runtime import Runtime
-from closeloop.web.pages import render
+from closeloop.web.pages import error_page, render
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -63,7 +63,7 @@ def _error_page(request: Request, error: Exception) -> Response:
     else:
         assert isinstance(error, ClosedLoopError)
         status, title, detail = error.status, error.title, _sentence(error.detail)
-    return render(request, "error.html", {"title": title, "detail": detail}, status=status)
+    return error_page(request, status=status, title=title, detail=detail)
 
 
 def _sentence(text: str) -> str:
@@ -249,13 +249,14 @@ def save(
     invitation_id: AnswerInvitation,
     session: SessionDep,
     runtime: RuntimeDep,
-    comment: Annotated[str, Form()] = "",
+    comment: Annotated[str | None, Form()] = None,
     score: Annotated[str, Form()] = "",
 ) -> Response:
     """Save the comment (and a changed score), then show the thank-you page (303).
 
     A bad comment or score shows the form again with the person's words kept, and the
-    savepoint guarantees nothing of the attempt is written.
+    savepoint guarantees nothing of the attempt is written. A body without the comment
+    field (not our form) leaves the stored comment alone.
     """
     try:
         with session.begin_nested():

@@ -174,6 +174,15 @@ def test_patch_errors(client: TestClient, ingest: dict[str, str]) -> None:
     ]
 
 
+def test_an_id_past_bigint_is_422_not_a_database_error(
+    client: TestClient, ingest: dict[str, str], admin: dict[str, str]
+) -> None:
+    too_big = f"/api/v1/contacts/{2**63}"
+    assert fields(problem(client.get(too_big, headers=admin), 422)) == ["contact_id"]
+    patched = client.patch(too_big, json={"name": "x"}, headers=ingest)
+    assert fields(problem(patched, 422)) == ["contact_id"]
+
+
 def test_get_shows_the_account_and_the_timeline(
     client: TestClient, ingest: dict[str, str], admin: dict[str, str]
 ) -> None:
@@ -222,6 +231,8 @@ BAD_LIST_PARAMETERS: list[tuple[dict[str, Any], str]] = [
     ({"limit": 201}, "limit"),
     ({"limit": "many"}, "limit"),
     ({"cursor": "not-a-cursor"}, "cursor"),
+    # "c1:" and an id past BIGINT: well formed, but no id of ours
+    ({"cursor": "YzE6OTIyMzM3MjAzNjg1NDc3NTgwOA"}, "cursor"),
     ({"email": "not-an-email"}, "email"),
 ]
 ROUTES = [

@@ -158,6 +158,20 @@ def test_a_future_timestamp_rejects_the_batch(
     assert fields(single) == ["timestamp"]
 
 
+def test_values_the_database_cannot_hold_are_422_not_500(
+    client: TestClient, ingest: dict[str, str], runtime: Runtime
+) -> None:
+    unstorable = [
+        (event_payload(contact={"id": 2**63}), "contact.id"),
+        # valid ISO 8601, but an hour before the year 1 in UTC
+        (event_payload(timestamp="0001-01-01T00:00:00+01:00"), "timestamp"),
+    ]
+    for payload, field in unstorable:
+        response = client.post("/api/v1/events", json=payload, headers=ingest)
+        assert fields(problem(response, 422)) == [field], payload
+    assert count_rows(runtime) == (0, 0)
+
+
 def test_a_conflicting_person_rejects_the_batch(
     client: TestClient, ingest: dict[str, str], runtime: Runtime
 ) -> None:

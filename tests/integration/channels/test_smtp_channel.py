@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -44,8 +43,9 @@ class ScriptedSink(SmtpSink):
         return await super().handle_DATA(server, session, envelope)
 
 
-@contextmanager
-def scripted_server() -> Iterator[tuple[ScriptedSink, int]]:
+@pytest.fixture
+def server() -> Iterator[tuple[ScriptedSink, int]]:
+    """``tests.servers.smtp_sink``, serving the scripted sink instead of the plain one."""
     sink = ScriptedSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -54,12 +54,6 @@ def scripted_server() -> Iterator[tuple[ScriptedSink, int]]:
         yield sink, port
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[ScriptedSink, int]]:
-    with scripted_server() as sink_and_port:
-        yield sink_and_port
 
 
 @pytest.fixture
@@ -129,6 +123,8 @@ def test_closing_ends_the_connection_and_the_next_send_opens_another(
     [
         ("550 5.1.1 <ana@example.com>: user unknown", DeliveryStatus.PERMANENT, "SMTP 550 5.1.1"),
         ("450 4.2.0 greylisted, try again", DeliveryStatus.TRANSIENT, "SMTP 450 4.2.0"),
+        # smtplib refuses anything but 250/251: not delivered, so never counted as sent
+        ("252 2.1.5 cannot verify, will try", DeliveryStatus.TRANSIENT, "SMTP 252 2.1.5"),
     ],
 )
 def test_a_refused_recipient(

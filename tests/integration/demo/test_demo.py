@@ -91,7 +91,7 @@ def test_the_demo_loads_the_story(runtime: Runtime) -> None:
             session=session, email=demo.DEMO_EMAIL, password=demo.DEMO_PASSWORD, now=now
         )
         assert user.email == "demo@closeloop.local"
-        key = auth.authenticate_key(session=session, key=result.api_key, now=now)
+        key = auth.authenticate_key(session=session, key=result.api_key)
         assert key.scope == Scope.ADMIN.value
 
 
@@ -151,7 +151,7 @@ def test_the_demo_command_twice(
     assert "demo1234" in first.stdout
     key = first.stdout.split("Admin API key (shown once, keep it safe): ")[1].strip()
     with runtime.transaction() as session:
-        auth.authenticate_key(session=session, key=key, now=runtime.clock.now())
+        auth.authenticate_key(session=session, key=key)
     assert second.exit_code == 0, second.output
     assert "already loaded; nothing changed" in second.stdout
     assert "cl_" not in second.stdout

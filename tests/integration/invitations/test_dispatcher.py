@@ -241,6 +241,33 @@ def test_stopping_finishes_the_message_in_hand_and_hands_the_rest_back(
     assert len(outbox(runtime)) == 1
 
 
+class Interrupted(BaseException):
+    """What ``except Exception`` lets through, as SystemExit or KeyboardInterrupt do."""
+
+
+class InterruptedChannel(OutboxChannel):
+    """The real outbox, interrupted just after it accepted a message."""
+
+    def send(self, *, invitation_id: int, message: EmailMessage, now: datetime) -> Delivery:
+        super().send(invitation_id=invitation_id, message=message, now=now)
+        raise Interrupted
+
+
+def test_an_interrupted_send_keeps_its_lease_and_only_the_rest_is_handed_back(
+    runtime: Runtime,
+) -> None:
+    ids = [schedule_one(runtime) for _ in range(3)]
+    with pytest.raises(Interrupted):
+        Dispatcher(runtime, InterruptedChannel(runtime.sessions)).run_once()
+    # it may have gone out: handed back, it would be sent again at once, its attempt undone
+    in_hand = load(runtime, ids[0])
+    assert (in_hand.state, in_hand.attempts) == (InvitationState.SENDING, 1)
+    assert in_hand.lease_expires_at is not None
+    rest = [(load(runtime, n).state, load(runtime, n).attempts) for n in ids[1:]]
+    assert rest == [(InvitationState.SCHEDULED, 0)] * 2
+    assert len(outbox(runtime)) == 1
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Poll (bounded) for something another thread does."""
     deadline = time.monotonic() + timeout

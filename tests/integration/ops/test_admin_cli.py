@@ -38,7 +38,7 @@ def test_apikey_create_prints_only_the_key(cli: CliRunner, runtime: Runtime) -> 
         assert result.stdout == key + "\n"
         assert key.startswith("cl_")
         with runtime.transaction() as session:
-            api_key = auth.authenticate_key(session=session, key=key, now=runtime.clock.now())
+            api_key = auth.authenticate_key(session=session, key=key)
             assert api_key.scope == scope.value
             assert api_key.name == "segment"
 

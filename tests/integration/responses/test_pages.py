@@ -129,6 +129,23 @@ def test_the_form_can_answer_without_the_email_click(
     assert [(r.score, r.comment) for r in _responses(runtime)] == [(10, None)]
 
 
+def test_a_post_without_the_comment_field_keeps_the_comment(
+    client: TestClient, runtime: Runtime, token: str
+) -> None:
+    """Only our form's empty textarea clears a comment; a stray POST must not erase it."""
+    client.get(f"/r/{token}/6")
+    assert client.post(f"/r/{token}", data={"comment": "Slow exports"}).status_code == 303
+    for body in ({"score": "7"}, {}, b"{}", b"--x\r\nbroken"):
+        if isinstance(body, bytes):
+            saved = client.post(
+                f"/r/{token}", content=body, headers={"content-type": "application/json"}
+            )
+        else:
+            saved = client.post(f"/r/{token}", data=body)
+        assert saved.status_code == 303, body
+        assert [(r.score, r.comment) for r in _responses(runtime)] == [(7, "Slow exports")]
+
+
 def test_html_in_a_comment_is_stored_as_text_and_shown_escaped(
     client: TestClient, runtime: Runtime, token: str
 ) -> None:

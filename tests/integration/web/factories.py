@@ -1,4 +1,8 @@
-"""Small factories for dashboard tests: rows with overridable defaults."""
+"""Small factories for dashboard tests: rows with overridable defaults.
+
+Surveys, people and invitations come from the response tests' factories; what is only
+the dashboard's (users, logging in, bare answers, outbox messages) lives here.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from closeloop.auth.models import User
 from closeloop.channels.models import OutboxMessage
-from closeloop.contacts.models import Account, Contact
+from closeloop.contacts.models import Contact
 from closeloop.invitations.models import Invitation, InvitationState
 from closeloop.responses.models import Response
-from closeloop.surveys import service as surveys
 from closeloop.surveys.models import Survey, SurveyKind
+from tests.integration.responses import factories as shared
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -64,12 +68,9 @@ def user(
 
 
 def survey(session: Session, *, now: datetime, kind: SurveyKind = SurveyKind.NPS) -> Survey:
-    if kind is SurveyKind.NPS:
-        return surveys.get_or_create_default(session=session, product_name="FacturaPlus", now=now)
-    other = Survey(key=f"{kind.value}-{next(_numbers)}", name=kind.value, kind=kind.value)
-    session.add(other)
-    session.flush()
-    return other
+    """The default NPS survey, or a new survey of another kind."""
+    key = None if kind is SurveyKind.NPS else f"{kind.value}-{next(_numbers)}"
+    return shared.survey(session, now=now, key=key, kind=kind)
 
 
 def contact(
@@ -79,22 +80,9 @@ def contact(
     name: str = "Lucía García",
     company: str | None = "Construcciones Ibarra",
 ) -> Contact:
-    number = next(_numbers)
-    account = None
-    if company is not None:
-        account = Account(name=company, traits={}, created_at=now, updated_at=now)
-        session.add(account)
-    person = Contact(
-        email=f"person{number}@example.com",
-        name=name,
-        traits={},
-        account=account,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(person)
-    session.flush()
-    return person
+    """A person, working at a new account named ``company`` unless that is None."""
+    account = shared.account(session, name=company, now=now) if company is not None else None
+    return shared.contact(session, now=now, name=name, account_id=account.id if account else None)
 
 
 def answer(
@@ -125,17 +113,9 @@ def answer(
 def invitation(
     session: Session, *, state: InvitationState, due_at: datetime, person: Contact | None = None
 ) -> Invitation:
-    person = person or contact(session, now=due_at)
-    row = Invitation(
-        survey_id=survey(session, now=due_at).id,
-        contact_id=person.id,
-        state=state.value,
-        due_at=due_at,
-        created_at=due_at,
+    return shared.invitation(
+        session, now=due_at, state=state, contact_row=person or contact(session, now=due_at)
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def outbox_message(

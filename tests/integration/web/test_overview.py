@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from closeloop.analytics.nps import NpsSummary
 from closeloop.runtime import Runtime
@@ -115,3 +117,15 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
     assert css.headers["content-type"].startswith("text/css")
     assert client.get("/static/favicon.svg").status_code == 200
     assert client.get("/static/missing.css").status_code == 404
+
+
+def test_viewing_the_dashboard_does_not_wait_for_a_writer(
+    logged_in: TestClient, runtime: Runtime
+) -> None:
+    """Page views only read: on SQLite they must not queue for the write lock."""
+    with runtime.transaction() as writer:
+        writer.execute(text("SELECT 1"))  # SQLite: BEGIN IMMEDIATE, the write lock held
+        started = time.monotonic()
+        for path in ("/", "/outbox"):
+            assert logged_in.get(path).status_code == 200, path
+        assert time.monotonic() - started < 5

@@ -48,6 +48,8 @@ def test_timestamps_keep_their_instant() -> None:
         ({"properties": {"n": float("inf")}}, "properties"),
         ({"timestamp": "2026-03-02T16:45:00"}, "timestamp"),
         ({"timestamp": "yesterday"}, "timestamp"),
+        ({"timestamp": "0001-01-01T00:00:00+01:00"}, "timestamp"),
+        ({"contact": {"id": 2**63}}, "contact.id"),
         ({"userId": "u-1"}, "userId"),
     ],
 )

@@ -77,3 +77,12 @@ def test_the_json_is_the_api_document() -> None:
     assert [group["key"] for group in document["groups"]] == ["2026-01", "2026-02"]
     assert document["groups"][1]["change"]["significant"] is True
     assert document["since"] == "2026-01-01T00:00:00Z"
+
+
+def test_the_table_shows_brackets_in_group_names_as_written() -> None:
+    """A name is data, not rich markup: ``[/]`` once crashed the report."""
+    names = ["[/]", "[bold]Acme[/bold]", "[link=https://evil.test]Click[/link]"]
+    rows = [GroupCounts(f"a{n}", name, NpsSummary(n + 1, 0, 0)) for n, name in enumerate(names)]
+    text = _rendered(_report(Dimension.ACCOUNT, rows))
+    for name in names:
+        assert name in text
