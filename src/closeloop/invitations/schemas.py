@@ -8,9 +8,8 @@ from typing import Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from closeloop.contacts.schemas import Email
+from closeloop.db.base import MAX_ID
 from closeloop.invitations.models import Invitation
-
-MAX_ID = 2**63 - 1  # BIGINT: larger numbers cannot name a row
 
 READ_EXAMPLE: dict[str, JsonValue] = {
     "id": 1017,

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query
 
 from closeloop.api.deps import AdminKey, ReadSessionDep, RuntimeDep, SessionDep
+from closeloop.db.base import MAX_ID
 from closeloop.invitations import service
 from closeloop.invitations.schemas import (
-    MAX_ID,
     InvitationCancel,
     InvitationCreate,
     InvitationList,
