@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path("closeloop-data")
+# one send can wait on connect, EHLO, STARTTLS, AUTH, MAIL, RCPT and DATA in turn
+LEASE_PER_SMTP_TIMEOUT = 8
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -81,6 +83,19 @@ class Settings(BaseSettings):
             SmtpServer(value)
             return value
         return None
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        """A lease that can expire mid-send lets a second worker send the same survey."""
+        if self.smtp_url:
+            needed = LEASE_PER_SMTP_TIMEOUT * SmtpServer(self.smtp_url).timeout
+            if self.dispatch_lease_seconds < needed:
+                raise ValueError(
+                    f"dispatch_lease_seconds ({self.dispatch_lease_seconds}) must be at least "
+                    f"{LEASE_PER_SMTP_TIMEOUT} times the SMTP timeout ({needed:g} s): a lease "
+                    "that expires during a send lets another worker send it again"
+                )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -1,4 +1,4 @@
-"""The generated signing key: made once, shared by every process, never half-written."""
+"""Settings: the generated signing key (made once, never half-written) and sane dispatch limits."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from closeloop.config import SECRET_KEY_FILE, Settings
 
@@ -51,3 +52,19 @@ def test_a_configured_key_wins_over_the_file(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, secret_key="configured")  # type: ignore[arg-type]
     assert settings.signing_key == "configured"
     assert not (tmp_path / SECRET_KEY_FILE).exists()
+
+
+def test_the_dispatch_lease_must_outlast_a_send(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="dispatch_lease_seconds"):
+        Settings(
+            data_dir=tmp_path,
+            smtp_url="smtp://mail.example.test:587?starttls=1&timeout=60",
+            dispatch_lease_seconds=300,
+        )
+    settings = Settings(
+        data_dir=tmp_path,
+        smtp_url="smtp://mail.example.test:587?timeout=30",
+        dispatch_lease_seconds=300,
+    )
+    assert settings.smtp is not None
+    assert settings.smtp.timeout == 30
