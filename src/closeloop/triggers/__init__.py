@@ -1,0 +1,1 @@
+"""Triggers: which survey to send, to whom and when — rules, conditions, the engine."""
