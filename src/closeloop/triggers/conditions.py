@@ -1,9 +1,9 @@
 """The condition language: rules a CX lead writes as data, checked once, evaluated often.
 
-Pure: JSON/YAML-shaped data in, a validated :class:`Condition` out; a condition in, a
-predicate over plain :class:`Facts` out. Conditions are never code, so nothing is ever
-``eval``-ed: :func:`compile_condition` builds nested closures once per rule version, and
-the engine calls them for every event.
+Pure: JSON/YAML-shaped data in, a validated :class:`Condition` out. Conditions are
+never code, so nothing is ever ``eval``-ed: :mod:`closeloop.triggers.evaluation` turns a
+condition into a predicate over plain facts once per rule version, and the engine calls
+it for every event.
 
 A hostile or careless rule must not hurt the engine, hence the limits (nesting depth,
 number of leaves, list and string sizes, pattern length) checked before Pydantic walks
@@ -21,8 +21,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 import regex
@@ -41,6 +40,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from closeloop.errors import InvalidInput
+from closeloop.triggers.values import as_number, as_temporal
 
 MAX_DEPTH: Final = 10
 MAX_LEAVES: Final = 200
@@ -70,11 +70,9 @@ CONTACT_ATTRIBUTES: Final = frozenset(
 )
 ACCOUNT_ATTRIBUTES: Final = frozenset({"name", "domain", "time_zone"})
 _COMBINATORS: Final = ("all", "any", "not")
-_ISO_DATE_PREFIX = regex.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Scalar = str | int | float | bool
 Value = Scalar | list[Scalar]
-Predicate = Callable[["Facts"], bool]
 
 
 # ---------------------------------------------------------------------------- models
@@ -294,8 +292,8 @@ def _check_value(op: str, value: object) -> None:
         for item in value:
             _check_scalar(op, item)
     elif op in ORDERINGS:
-        number = _as_number(value)
-        if (number is None or not math.isfinite(number)) and _as_temporal(value) is None:
+        number = as_number(value)
+        if (number is None or not math.isfinite(number)) and as_temporal(value) is None:
             raise ValueError(
                 f"{op} needs a number or an ISO date or date-time "
                 f"(2026-01-31, 2026-01-31T09:00:00Z), not {value!r}"
@@ -357,187 +355,3 @@ def _limit(path: str, message: str) -> None:
     raise PydanticCustomError(
         "condition_limit", "{path}: {message}", {"path": path, "message": message}
     )
-
-
-# ------------------------------------------------------------------------ evaluation
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What a condition may look at, as plain JSON-like dicts.
-
-    ``event`` holds ``name`` and ``properties``; ``contact`` its columns (``role``,
-    ``locale`` …) and ``traits``; ``account`` its columns (``name`` …) and ``traits``.
-    A missing part (no account) is an empty dict.
-    """
-
-    event: Mapping[str, object] = field(default_factory=dict)
-    contact: Mapping[str, object] = field(default_factory=dict)
-    account: Mapping[str, object] = field(default_factory=dict)
-
-
-_ABSENT: Final = object()
-
-
-def compile_condition(
-    condition: Condition | Node, *, regex_timeout: float = REGEX_TIMEOUT_SECONDS
-) -> Predicate:
-    """A predicate over facts, built once: nested closures, no parsing left per call."""
-    node = condition.root if isinstance(condition, Condition) else condition
-    if isinstance(node, AllOf):
-        parts = tuple(compile_condition(part, regex_timeout=regex_timeout) for part in node.all)
-        return lambda facts: all(part(facts) for part in parts)
-    if isinstance(node, AnyOf):
-        parts = tuple(compile_condition(part, regex_timeout=regex_timeout) for part in node.any)
-        return lambda facts: any(part(facts) for part in parts)
-    if isinstance(node, NotOf):
-        inner = compile_condition(node.not_, regex_timeout=regex_timeout)
-        return lambda facts: not inner(facts)
-    return _compile_leaf(node, regex_timeout)
-
-
-def fields_used(condition: Condition | Node) -> frozenset[str]:
-    """Every field the condition reads, in canonical spelling (to know what to load)."""
-    node = condition.root if isinstance(condition, Condition) else condition
-    if isinstance(node, AllOf | AnyOf):
-        parts = node.all if isinstance(node, AllOf) else node.any
-        return frozenset().union(*(fields_used(part) for part in parts))
-    if isinstance(node, NotOf):
-        return fields_used(node.not_)
-    return frozenset({node.field})
-
-
-def _compile_leaf(leaf: Leaf, regex_timeout: float) -> Predicate:
-    root, *keys = leaf.field.split(".")
-    read = _reader(root, tuple(keys))
-    test = _test(leaf.op, leaf.value, regex_timeout)
-    if leaf.op in ("neq", "not_in"):
-        return lambda facts: (found := read(facts)) is _ABSENT or test(found)
-    return lambda facts: (found := read(facts)) is not _ABSENT and test(found)
-
-
-def _reader(root: str, keys: tuple[str, ...]) -> Callable[[Facts], object]:
-    def read(facts: Facts) -> object:
-        found: object = getattr(facts, root)
-        for key in keys:
-            if not isinstance(found, Mapping):
-                return _ABSENT
-            found = found.get(key)
-        return _ABSENT if found is None else found
-
-    return read
-
-
-def _test(op: str, value: Value | None, regex_timeout: float) -> Callable[[object], bool]:
-    """The test a present fact must pass (absence is handled by the caller)."""
-    if op == "exists":
-        return lambda found: True
-    if op in ("eq", "neq"):
-        wanted = _key(value)
-        if op == "eq":
-            return lambda found: _key(found) == wanted
-        return lambda found: _key(found) != wanted
-    if op in ("in", "not_in"):
-        members = frozenset(_key(item) for item in value) if isinstance(value, list) else None
-        assert members is not None
-        if op == "in":
-            return lambda found: _key(found) in members
-        return lambda found: _key(found) not in members
-    if op in ORDERINGS:
-        return _ordering(ORDERINGS[op], value)
-    if op == "contains":
-        return _contains(value)
-    assert isinstance(value, str)
-    pattern = regex.compile(value)
-
-    def matches(found: object) -> bool:
-        if not isinstance(found, str):
-            return False
-        try:
-            return pattern.search(found, timeout=regex_timeout) is not None
-        except TimeoutError:  # runaway backtracking: treated as no match, never a hang
-            return False
-
-    return matches
-
-
-def _key(value: object) -> tuple[str, object] | None:
-    """A value tagged with its kind, so ``1 == 1.0`` but ``True != 1`` and ``"1" != 1``."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int | float):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("string", value)
-    return None
-
-
-def _ordering(compare: Callable[[Any, Any], bool], value: object) -> Callable[[object], bool]:
-    number = _as_number(value)
-    if number is not None:
-        return lambda found: (n := _as_number(found)) is not None and compare(n, number)
-    temporal = _as_temporal(value)
-    assert temporal is not None
-    pivot = temporal
-
-    def ordered(found: object) -> bool:
-        other = _as_temporal(found)
-        if other is None:
-            return False
-        left, right = _comparable(other, pivot)
-        return compare(left, right)
-
-    return ordered
-
-
-def _contains(value: object) -> Callable[[object], bool]:
-    wanted = _key(value)
-
-    def contains(found: object) -> bool:
-        if isinstance(found, str):
-            return isinstance(value, str) and value in found
-        if isinstance(found, list | tuple):
-            return any(_key(item) == wanted for item in found)
-        return False
-
-    return contains
-
-
-def _as_number(value: object) -> int | float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value
-
-
-def _as_temporal(value: object) -> date | None:
-    """A date or an aware UTC date-time from an ISO string (or a date object), else None.
-
-    Only the extended form (``2026-01-31``) counts, so that ``"20260131"`` or a plain
-    number in a string is never taken for a date. A date-time without an offset is read
-    as UTC, the zone the project stores times in.
-    """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or len(value) > 64 or not _ISO_DATE_PREFIX.match(value):
-        return None
-    try:
-        return (
-            date.fromisoformat(value)
-            if len(value) == 10
-            else _as_temporal(datetime.fromisoformat(value))
-        )
-    except ValueError:
-        return None
-
-
-def _comparable(left: date, right: date) -> tuple[date, date]:
-    """Both as date-times, or both as dates when either side is only a date."""
-    if isinstance(left, datetime) and isinstance(right, datetime):
-        return left, right
-    return _day(left), _day(right)
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value

@@ -16,13 +16,11 @@ from closeloop.triggers.conditions import (
     MAX_LEAVES,
     MAX_PATTERN_LENGTH,
     Condition,
-    Facts,
     InvalidCondition,
-    compile_condition,
     condition_problems,
-    fields_used,
     parse_condition,
 )
+from closeloop.triggers.evaluation import Facts, compile_condition, fields_used
 
 FACTS = Facts(
     event={
