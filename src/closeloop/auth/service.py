@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from closeloop.auth.models import ApiKey, Scope, User
@@ -75,18 +76,24 @@ def revoke_api_key(*, session: Session, key_id: int, now: datetime) -> None:
 def create_user(
     *, session: Session, email: str, password: str, name: str | None, now: datetime
 ) -> User:
+    # a login name, not a mailbox we write to: local names such as demo@closeloop.local pass
     email = email.strip().lower()
     if "@" not in email:
         raise InvalidInput("not an email address", field="email")
     if len(password) < 8:
         raise InvalidInput("use at least 8 characters", field="password")
+    taken = Conflict(f"a user with email {email} already exists", field="email")
     if session.scalar(select(User).where(User.email == email)) is not None:
-        raise Conflict(f"a user with email {email} already exists", field="email")
+        raise taken
     user = User(
         email=email, name=name, password_hash=_password_hasher.hash(password), created_at=now
     )
-    session.add(user)
-    session.flush()
+    try:
+        # a savepoint: a concurrent creation of the same user is a conflict, not a crash
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise taken from None
     return user
 
 

@@ -17,7 +17,7 @@ from closeloop.contacts.schemas import (
     Timeline,
     TimelineEntry,
 )
-from closeloop.events.models import Event
+from closeloop.events import service as events
 from closeloop.invitations.models import Invitation
 from closeloop.responses.models import Response
 from closeloop.surveys.models import Survey
@@ -49,21 +49,15 @@ def _newest_first(entry: TimelineEntry) -> tuple[object, ...]:
 
 
 def _events(session: Session, contact_id: int, limit: int) -> list[EventEntry]:
-    rows = session.execute(
-        select(Event.id, Event.name, Event.properties, Event.source, Event.occurred_at)
-        .where(Event.contact_id == contact_id)
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
     return [
         EventEntry(
-            at=row.occurred_at,
-            event_id=row.id,
-            name=row.name,
-            properties=row.properties,
-            source=row.source,
+            at=event.occurred_at,
+            event_id=event.id,
+            name=event.name,
+            properties=event.properties,
+            source=event.source,
         )
-        for row in rows
+        for event in events.list_for_contact(session=session, contact_id=contact_id, limit=limit)
     ]
 
 
