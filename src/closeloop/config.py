@@ -14,9 +14,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from closeloop.policy.fatigue import FatiguePolicy
+from closeloop.policy.windows import SendWindow, parse_window_setting
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +73,45 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(default=2.0, gt=0)
     dispatch_lease_seconds: int = Field(default=300, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1, le=50)
+    # policy: respect for the customer
+    fatigue_days: int = Field(default=30, ge=0, le=3650)
+    recontact_days: int = Field(default=90, ge=0, le=3650)
+    # the send window rules use unless they name their own: "mon-fri 09:00-17:00" or "none"
+    send_window: str = "mon-fri 09:00-17:00"
+    # where recipients are when neither they nor their account say (IANA zone, ISO country)
+    workspace_time_zone: str = "UTC"
+    workspace_country: str | None = None
+    # how often the worker runs the schedulers (recurring, date traits, campaigns)
+    planner_interval_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("send_window")
+    @classmethod
+    def _valid_send_window(cls, value: str) -> str:
+        parse_window_setting(value)
+        return value
+
+    @field_validator("workspace_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Madrid") from None
+        return value
+
+    @cached_property
+    def default_send_window(self) -> SendWindow | None:
+        return parse_window_setting(self.send_window)
+
+    @cached_property
+    def fatigue_policy(self) -> FatiguePolicy:
+        return FatiguePolicy(global_days=self.fatigue_days, per_survey_days=self.recontact_days)
 
     @field_validator("smtp_url")
     @classmethod

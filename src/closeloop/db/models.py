@@ -6,18 +6,35 @@ from closeloop.contacts.models import Account, Contact
 from closeloop.db.base import Base
 from closeloop.events.models import Event
 from closeloop.invitations.models import Invitation
+from closeloop.journeys.models import Stage, Touchpoint
 from closeloop.responses.models import Response
 from closeloop.surveys.models import Survey
+from closeloop.triggers.models import (
+    CampaignProgress,
+    Decision,
+    PlannerMark,
+    RecurringSlot,
+    Rule,
+    RuleVersion,
+)
 
 __all__ = [
     "Account",
     "ApiKey",
     "Base",
+    "CampaignProgress",
     "Contact",
+    "Decision",
     "Event",
     "Invitation",
     "OutboxMessage",
+    "PlannerMark",
+    "RecurringSlot",
     "Response",
+    "Rule",
+    "RuleVersion",
+    "Stage",
     "Survey",
+    "Touchpoint",
     "User",
 ]

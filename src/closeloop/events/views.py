@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from closeloop.api.deps import IngestKey, RuntimeDep, SessionDep
 from closeloop.events import service as events
 from closeloop.events.schemas import BatchResult, EventBatchIn, EventIn, EventResult
+from closeloop.triggers import service as triggers
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -34,6 +35,7 @@ def post_event(
 ) -> EventResult:
     """Record one event; a retry with the same `message_id` answers 200 `duplicate`."""
     result = events.ingest_one(session=session, event=event, now=runtime.clock.now())
+    triggers.process_events(session=session, events=result.stored, settings=runtime.settings)
     item = result.results[0]
     response.status_code = 201 if item.status == "created" else 200
     return EventResult.model_validate(item)
@@ -45,6 +47,7 @@ def post_events(
 ) -> BatchResult:
     """Record up to 1,000 events at once, all or nothing; results come back in order."""
     result = events.ingest(session=session, events=batch.events, now=runtime.clock.now())
+    triggers.process_events(session=session, events=result.stored, settings=runtime.settings)
     return BatchResult(
         results=[EventResult.model_validate(item) for item in result.results],
         created=result.created,

@@ -27,3 +27,13 @@ def suppression_reason(
     if not survey_active:
         return "survey inactive"
     return None
+
+
+def reachable_channels(*, email: str | None, phone: str | None) -> frozenset[str]:
+    """The channels this person has an address for, among those this install can send."""
+    reachable = set()
+    if email and email.strip():
+        reachable.add("email")
+    if phone and phone.strip():
+        reachable.add("sms")
+    return frozenset(reachable) & SUPPORTED_CHANNELS

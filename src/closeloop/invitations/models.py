@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,7 @@ class Invitation(Base):
         # the dispatcher's hot query: due work, oldest first
         Index("ix_invitations_state_due", "state", "due_at"),
         Index("ix_invitations_contact_id", "contact_id"),
+        Index("ix_invitations_rule_id", "rule_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -46,6 +48,12 @@ class Invitation(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # the journey context and the source that asked for it
     touchpoint: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    # the rule version that made it (None: an explicit request), and what it kept of the
+    # event that fired it, for cancel-if ("same ticket_id")
+    rule_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("rules.id", ondelete="SET NULL"))
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(String(32), default="api")
     message_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

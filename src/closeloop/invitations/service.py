@@ -90,6 +90,10 @@ def schedule(
     channel: str = "email",
     source: str = "api",
     touchpoint: str | None = None,
+    stage: str | None = None,
+    rule_id: int | None = None,
+    rule_version: int | None = None,
+    context: dict[str, object] | None = None,
 ) -> Invitation:
     """Queue one survey for one person; when they may not be surveyed, say why at once.
 
@@ -113,6 +117,10 @@ def schedule(
         due_at=due_at.astimezone(UTC),
         attempts=0,
         touchpoint=touchpoint,
+        stage=stage,
+        rule_id=rule_id,
+        rule_version=rule_version,
+        context=context or {},
         source=source,
         created_at=now,
     )

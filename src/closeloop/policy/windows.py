@@ -197,3 +197,33 @@ def _no_holidays(day: date) -> bool:
 @functools.lru_cache(maxsize=512)
 def _holiday_dates(code: str, year: int) -> frozenset[date]:
     return frozenset(holiday_calendars.country_holidays(code, years=year).keys())
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_window_setting(text: str) -> SendWindow | None:
+    """A window written in one line: ``"mon-fri 09:00-17:00"``, ``"tue,thu 10:00-16:00"``,
+    or ``"none"`` (no window: send at once)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        days_text, hours_text = text.strip().lower().split()
+        start_text, end_text = hours_text.split("-")
+        days: set[int] = set()
+        for part in days_text.split(","):
+            first, _, last = part.partition("-")
+            low = _DAY_NAMES.index(first)
+            high = _DAY_NAMES.index(last) if last else low
+            if high < low:
+                raise ValueError
+            days.update(range(low, high + 1))
+        return SendWindow(
+            days=frozenset(days),
+            start=time.fromisoformat(start_text),
+            end=time.fromisoformat(end_text),
+        )
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a send window such as 'mon-fri 09:00-17:00' or 'none'"
+        ) from None

@@ -34,6 +34,7 @@ class Response(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     channel: Mapped[str] = mapped_column(String(16))
     touchpoint: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
     responded_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

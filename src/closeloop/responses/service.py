@@ -77,6 +77,7 @@ def record_score(
             answers={},
             channel=channel,
             touchpoint=invitation.touchpoint,
+            stage=invitation.stage,
             responded_at=now,
             updated_at=now,
         )
