@@ -11,19 +11,21 @@ the send window.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from closeloop.policy import fatigue, sampling, windows
-from closeloop.policy.fatigue import BlockReason, FatiguePolicy, PastInvitation
+from closeloop.policy.fatigue import BlockReason, Candidate, FatiguePolicy, PastInvitation
 from closeloop.policy.windows import HolidayCheck
 from closeloop.triggers.engine import CompiledRule
 from closeloop.triggers.models import Outcome, Reason
 
 # an event that arrives late still fires, but not once its moment is this far gone
 DEFAULT_MAX_LATENESS = timedelta(days=2)
+# how a due time is found: windows.next_allowed's keyword arguments, an instant back
+NextAllowed = Callable[..., datetime]
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,12 @@ def decide(
     policy: FatiguePolicy,
     active_surveys: frozenset[str],
     max_lateness: timedelta = DEFAULT_MAX_LATENESS,
+    next_allowed: NextAllowed = windows.next_allowed,
 ) -> list[Verdict]:
-    """A verdict for every firing; at most one of them is ``scheduled``."""
+    """A verdict for every firing; at most one of them is ``scheduled``.
+
+    ``next_allowed`` may be replaced by a memo giving the same answers (the simulation's).
+    """
     verdicts: list[Verdict] = []
     contenders: list[Firing] = []
     for firing in firings:
@@ -101,7 +107,15 @@ def decide(
             contenders.append(firing)
     if not contenders:
         return verdicts
-    winner = min(contenders, key=lambda f: (-f.rule.priority, f.earliest, f.rule.key))
+    picked = fatigue.pick_by_priority(
+        [
+            Candidate(rule_key=f.rule.key, priority=f.rule.priority, due_at=f.earliest)
+            for f in contenders
+        ]
+    )
+    winner = next(
+        f for f in contenders if (f.rule.key, f.earliest) == (picked.rule_key, picked.due_at)
+    )
     verdicts.extend(
         Verdict(
             firing,
@@ -112,7 +126,9 @@ def decide(
         for firing in contenders
         if firing is not winner
     )
-    verdicts.append(_verdict_for_winner(winner, person, now=now, policy=policy))
+    verdicts.append(
+        _verdict_for_winner(winner, person, now=now, policy=policy, next_allowed=next_allowed)
+    )
     return verdicts
 
 
@@ -159,7 +175,12 @@ def _refusal(
 
 
 def _verdict_for_winner(
-    firing: Firing, person: PersonState, *, now: datetime, policy: FatiguePolicy
+    firing: Firing,
+    person: PersonState,
+    *,
+    now: datetime,
+    policy: FatiguePolicy,
+    next_allowed: NextAllowed,
 ) -> Verdict:
     rule = firing.rule
     supersedes = None
@@ -175,7 +196,7 @@ def _verdict_for_winner(
                 f"due {pending.due_at.isoformat()}",
             )
         supersedes = pending
-    due_at = windows.next_allowed(
+    due_at = next_allowed(
         earliest=max(firing.earliest, now),
         window=rule.window,
         zone=person.zone,

@@ -33,7 +33,7 @@ from closeloop.triggers.conditions import Condition, canonical_field, condition_
 KEY_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_DELAY: Final = timedelta(days=730)
 WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DURATION = regex.compile(r"^\s*(-)?\s*(\d{1,6})\s*(w|d|h|m|s)\s*$")
+_DURATION = regex.compile(r"^\s*(-)?\s*(\d{1,9})\s*(w|d|h|m|s)\s*$")
 _UNITS: Final = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 # calendar months per period of a recurring rule
 PERIOD_MONTHS: Final = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}

@@ -52,13 +52,13 @@ def test_the_worker_sends_then_exits_zero_on_sigterm(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # generous: a loaded CI machine starts slowly
         while True:
             with Session(engine) as session:
                 if session.scalar(select(OutboxMessage.recipient)) == "ana@example.com":
                     break
             assert worker.poll() is None, worker.communicate()
-            assert time.monotonic() < deadline, "the worker did not send within 15 s"
+            assert time.monotonic() < deadline, "the worker did not send within 60 s"
             time.sleep(0.05)
 
         worker.send_signal(signal.SIGTERM)
