@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from closeloop.contacts.models import Contact
 from closeloop.db.base import Base, BigId
 from closeloop.surveys.models import Survey
+from closeloop.triggers.models import Rule
 
 
 class InvitationState(enum.StrEnum):
@@ -63,3 +64,4 @@ class Invitation(Base):
 
     survey: Mapped[Survey] = relationship()
     contact: Mapped[Contact] = relationship()
+    rule: Mapped[Rule | None] = relationship()

@@ -20,8 +20,11 @@ READ_EXAMPLE: dict[str, JsonValue] = {
     "due_at": "2026-03-10T08:30:00Z",
     "reason": None,
     "attempts": 0,
-    "touchpoint": "onboarding-30d",
-    "source": "api",
+    "touchpoint": "onboarding",
+    "stage": "purchase",
+    "rule": "onboarding-nps",
+    "rule_version": 2,
+    "source": "rule:event",
     "message_id": None,
     "created_at": "2026-03-03T10:00:00Z",
     "sent_at": None,
@@ -111,6 +114,9 @@ class InvitationRead(BaseModel):
     )
     attempts: int
     touchpoint: str | None
+    stage: str | None = Field(description="The journey stage of its touchpoint when it was made.")
+    rule: str | None = Field(description="The key of the rule that made it; null when asked for.")
+    rule_version: int | None = Field(description="The version of that rule.")
     source: str
     message_id: str | None
     created_at: datetime
@@ -130,6 +136,9 @@ class InvitationRead(BaseModel):
             reason=invitation.reason,
             attempts=invitation.attempts,
             touchpoint=invitation.touchpoint,
+            stage=invitation.stage,
+            rule=invitation.rule.key if invitation.rule is not None else None,
+            rule_version=invitation.rule_version,
             source=invitation.source,
             message_id=invitation.message_id,
             created_at=invitation.created_at,

@@ -72,6 +72,7 @@ class ResponseOut(BaseModel):
     answers: dict[str, Any]
     channel: str
     touchpoint: str | None
+    stage: str | None = Field(description="The journey stage of the touchpoint.")
     responded_at: datetime = Field(description="The first answer.")
     updated_at: datetime = Field(description="The last change (a new click or a comment).")
 
@@ -89,6 +90,7 @@ class ResponseOut(BaseModel):
             answers=response.answers,
             channel=response.channel,
             touchpoint=response.touchpoint,
+            stage=response.stage,
             responded_at=response.responded_at,
             updated_at=response.updated_at,
         )
@@ -116,6 +118,7 @@ class ResponseList(BaseModel):
                             "answers": {},
                             "channel": "email",
                             "touchpoint": "onboarding",
+                            "stage": "purchase",
                             "responded_at": "2026-03-03T10:00:00Z",
                             "updated_at": "2026-03-03T10:02:11Z",
                         }

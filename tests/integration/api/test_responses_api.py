@@ -109,6 +109,7 @@ def test_the_list_is_newest_first_with_every_field(
         "answers",
         "channel",
         "touchpoint",
+        "stage",
         "responded_at",
         "updated_at",
     }
