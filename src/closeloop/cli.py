@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -13,6 +15,7 @@ from closeloop.auth.models import Scope
 from closeloop.config import Settings
 from closeloop.reports.nps import Format
 from closeloop.runtime import Runtime
+from closeloop.triggers.simulation_report import Format as SimulationFormat
 
 app = typer.Typer(no_args_is_help=True, help="closeloop — a self-hosted NPS program.")
 
@@ -77,13 +80,16 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the dispatcher alone; SIGTERM or SIGINT stop it after the message in hand."""
+    """Run the dispatcher and the planner; SIGTERM or SIGINT stop them after the message
+    in hand."""
     from closeloop.invitations.dispatcher import run_worker  # noqa: PLC0415
+    from closeloop.triggers import planner  # noqa: PLC0415
 
     runtime = _migrated_runtime()
     runtime.settings.signing_key  # noqa: B018 - generate and announce the key at start-up
     try:
-        run_worker(runtime)
+        with planner.in_background(runtime):
+            run_worker(runtime)
     finally:
         runtime.close()
 
@@ -176,6 +182,76 @@ def user_create(
     typer.echo(f"Created the dashboard user {user.email}.")
 
 
+playbook_app = typer.Typer(
+    no_args_is_help=True, help="Industry playbooks: a journey, its surveys and trigger rules."
+)
+app.add_typer(playbook_app, name="playbook")
+
+
+@playbook_app.command("list")
+def playbook_list() -> None:
+    """The playbooks shipped with closeloop, and what each brings."""
+    import textwrap  # noqa: PLC0415
+
+    from closeloop.playbooks import loader  # noqa: PLC0415
+
+    for playbook in loader.shipped():
+        typer.echo(
+            f"{playbook.name}: {len(playbook.stages)} stages, "
+            f"{len(playbook.touchpoints)} touchpoints, {len(playbook.surveys)} surveys, "
+            f"{len(playbook.rules)} rules"
+        )
+        typer.echo(textwrap.fill(playbook.description, initial_indent="  ", subsequent_indent="  "))
+
+
+@playbook_app.command("apply")
+def playbook_apply(
+    name_or_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME|FILE", help="A shipped playbook (see `playbook list`) or a YAML file."
+        ),
+    ],
+) -> None:
+    """Apply a playbook: stages, touchpoints, surveys and rules (again: only what changed).
+
+    An invalid playbook changes nothing; each problem is printed as FILE:LINE: path: reason.
+    """
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+    from closeloop.playbooks import loader  # noqa: PLC0415
+    from closeloop.playbooks import service as playbooks  # noqa: PLC0415
+    from closeloop.playbooks.parsing import InvalidPlaybook  # noqa: PLC0415
+
+    runtime: Runtime | None = None
+    try:
+        playbook = loader.resolve(name_or_file)
+        runtime = _migrated_runtime()
+        with runtime.transaction() as session:
+            summary = playbooks.apply(session=session, playbook=playbook, now=runtime.clock.now())
+    except InvalidPlaybook as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        count = len(error.problems)
+        _fail(f"the playbook is not valid ({count} problem{'s' * (count != 1)}); nothing applied")
+    except ClosedLoopError as error:
+        _fail(error.detail)
+    finally:
+        if runtime is not None:
+            runtime.close()
+    typer.echo(f"Applied the {summary.playbook} playbook:")
+    for part, changes in summary.parts().items():
+        counts = [
+            f"{len(keys)} {what}" + (f" ({', '.join(keys)})" if what != "unchanged" else "")
+            for what, keys in (
+                ("created", changes.created),
+                ("updated", changes.updated),
+                ("unchanged", changes.unchanged),
+            )
+            if keys
+        ]
+        typer.echo(f"  {part + ':':<13}{', '.join(counts) or 'none'}")
+
+
 report_app = typer.Typer(no_args_is_help=True, help="Reports on the answers.")
 app.add_typer(report_app, name="report")
 
@@ -222,3 +298,126 @@ def report_nps(
         sys.stdout.write(nps_report.to_csv(report))
     else:
         sys.stdout.write(nps_report.to_json(report))
+
+
+triggers_app = typer.Typer(no_args_is_help=True, help="Trigger rules.")
+app.add_typer(triggers_app, name="triggers")
+
+
+@triggers_app.command("simulate")
+def triggers_simulate(
+    *,
+    since: Annotated[
+        str | None,
+        typer.Option(help="First day replayed (ISO date or datetime); default 90 days back."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day replayed, included (ISO date).")
+    ] = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this rule (its key; repeat for several), even if switched off."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Replay a JSONL file of events (the API's shape, in time order) instead of "
+            "the event log.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    output: Annotated[
+        SimulationFormat, typer.Option("--format", help="How to print it.")
+    ] = SimulationFormat.TABLE,
+) -> None:
+    """Replay past events through today's rules and policy: what each rule would send, per
+    week and to whom, and what the policy would stop. Nothing is sent or written."""
+    from rich.console import Console  # noqa: PLC0415
+
+    from closeloop.analytics import periods  # noqa: PLC0415
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+    from closeloop.triggers import simulation, simulation_report  # noqa: PLC0415
+
+    runtime = _migrated_runtime()
+    try:
+        first = periods.parse_bound(since, field="since") if since else None
+        last = periods.parse_bound(until, field="until") if until else None
+        with runtime.read_transaction() as session:
+            if file is not None:
+                start, end = periods.bounds(since=first, until=last)
+                with file.open(encoding="utf-8") as lines:
+                    report = simulation.simulate_file(
+                        session=session, settings=runtime.settings, lines=lines, since=start,
+                        until=end, rule_keys=rule or (), name=file.name,
+                    )  # fmt: skip
+            else:
+                span = periods.resolve(since=first, until=last, now=runtime.clock.now())
+                report = simulation.simulate_events(
+                    session=session, settings=runtime.settings, since=span.since,
+                    until=span.until, rule_keys=rule or (),
+                )  # fmt: skip
+    except ClosedLoopError as error:
+        _fail(f"--{error.field}: {error.detail}" if error.field else error.detail)
+    except UnicodeDecodeError:
+        _fail("--file: is not UTF-8 text")
+    finally:
+        runtime.close()
+    if output is SimulationFormat.TABLE:
+        Console().print(simulation_report.to_table(report))
+    else:
+        sys.stdout.write(simulation_report.to_json(report))
+
+
+campaign_app = typer.Typer(no_args_is_help=True, help="Campaigns: progress, pause, resume.")
+app.add_typer(campaign_app, name="campaign")
+
+
+class CampaignAction(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    STATUS = "status"
+
+
+@campaign_app.command("pause")
+def campaign_pause(key: Annotated[str, typer.Argument(help="The campaign rule's key.")]) -> None:
+    """Take nobody more until resumed (nothing is earned while paused)."""
+    _campaign(CampaignAction.PAUSE, key)
+
+
+@campaign_app.command("resume")
+def campaign_resume(key: Annotated[str, typer.Argument(help="The campaign rule's key.")]) -> None:
+    """Carry on from the next person, at the campaign's rate (no burst)."""
+    _campaign(CampaignAction.RESUME, key)
+
+
+@campaign_app.command("status")
+def campaign_status(key: Annotated[str, typer.Argument(help="The campaign rule's key.")]) -> None:
+    """How far the campaign has got through its audience."""
+    _campaign(CampaignAction.STATUS, key)
+
+
+def _campaign(action: CampaignAction, key: str) -> None:
+    from closeloop.errors import ClosedLoopError  # noqa: PLC0415
+    from closeloop.triggers import campaigns  # noqa: PLC0415
+
+    runtime = _migrated_runtime()
+    try:
+        with runtime.transaction() as session:
+            now = runtime.clock.now()
+            if action is CampaignAction.PAUSE:
+                status = campaigns.pause(session=session, key=key, now=now)
+            elif action is CampaignAction.RESUME:
+                status = campaigns.resume(session=session, key=key, now=now)
+            else:
+                status = campaigns.status(session=session, key=key)
+    except ClosedLoopError as error:
+        _fail(error.detail)
+    finally:
+        runtime.close()
+    switched_off = "" if status.enabled else " (the rule is switched off)"
+    typer.echo(f"{status.key}: {status.status}{switched_off}")
+    typer.echo(f"  enrolled {status.enrolled}, skipped {status.skipped}")
+    typer.echo(f"  {status.rate_per_hour} an hour, may take {status.budget:.2f} now")
+    last = status.last_run.isoformat() if status.last_run else "never"
+    typer.echo(f"  last run {last}")

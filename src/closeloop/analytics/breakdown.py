@@ -1,4 +1,4 @@
-"""NPS per group (survey, touchpoint, role, account, week, month) and its trend. Pure.
+"""NPS per group (survey, touchpoint, stage, role, account, week, month) and its trend. Pure.
 
 The database hands back one row of counts per group; this module names the groups,
 orders them (time in order, everything else by weight) and, over time, marks how the
@@ -17,6 +17,7 @@ from closeloop.analytics.nps import NpsChange, NpsSummary, compare
 NO_VALUE_LABELS = {
     "survey": "(no survey)",
     "touchpoint": "(no touchpoint)",
+    "stage": "(no stage)",
     "role": "(no role)",
     "account": "(no account)",
 }
@@ -25,6 +26,7 @@ NO_VALUE_LABELS = {
 class Dimension(enum.StrEnum):
     SURVEY = "survey"
     TOUCHPOINT = "touchpoint"
+    STAGE = "stage"
     ROLE = "role"
     ACCOUNT = "account"
     WEEK = "week"

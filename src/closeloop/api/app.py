@@ -25,25 +25,33 @@ Errors are RFC 9457 `application/problem+json` documents naming the field and th
 
 
 def create_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
-    """Build the app; with ``with_worker`` the dispatcher runs in a thread beside it."""
+    """Build the app; with ``with_worker`` the dispatcher and the planner run in threads
+    beside it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        worker: threading.Thread | None = None
+        workers: list[threading.Thread] = []
         if with_worker:
             from closeloop.invitations.dispatcher import Dispatcher  # noqa: PLC0415
+            from closeloop.triggers import planner  # noqa: PLC0415
 
             dispatcher = Dispatcher.for_runtime(runtime)
-            worker = threading.Thread(
-                target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
-            )
-            worker.start()
+            workers = [
+                threading.Thread(
+                    target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
+                ),
+                threading.Thread(
+                    target=planner.run_forever, args=(runtime, stop), name="planner", daemon=True
+                ),
+            ]
+            for worker in workers:
+                worker.start()
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
+            for worker in workers:
                 worker.join(timeout=30)
 
     # the API docs' Swagger UI is served from the package, not a CDN: self-hosted means
@@ -70,15 +78,23 @@ def _include_routers(app: FastAPI) -> None:
     from closeloop.contacts.views import router as contacts_router  # noqa: PLC0415
     from closeloop.events.views import router as events_router  # noqa: PLC0415
     from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
+    from closeloop.journeys.views import router as journey_router  # noqa: PLC0415
     from closeloop.responses.views import router as responses_router  # noqa: PLC0415
     from closeloop.surveys.views import router as surveys_router  # noqa: PLC0415
+    from closeloop.triggers.campaign_views import router as campaigns_router  # noqa: PLC0415
+    from closeloop.triggers.decision_views import router as decisions_router  # noqa: PLC0415
+    from closeloop.triggers.rule_views import router as rules_router  # noqa: PLC0415
     from closeloop.web import dashboard  # noqa: PLC0415
     from closeloop.web.respondent import router as respondent_router  # noqa: PLC0415
 
     for router in (
         contacts_router,
         events_router,
+        decisions_router,
         surveys_router,
+        journey_router,
+        rules_router,
+        campaigns_router,
         invitations_router,
         responses_router,
         respondent_router,

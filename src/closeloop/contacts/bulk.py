@@ -150,8 +150,15 @@ def resolve_accounts(
     return found
 
 
-def link_accounts(*, session: Session, account_by_contact: Mapping[int, int]) -> None:
-    """Put people in the company their events name, unless they already belong to one."""
+def link_accounts(
+    *, session: Session, account_by_contact: Mapping[int, int], now: datetime
+) -> None:
+    """Put people in the company their events name, unless they already belong to one.
+
+    A person who joins a company is a changed person: ``updated_at`` moves, so the
+    schedulers that read changes (a date rule on the account's renewal, an audience of a
+    recurring rule) look at them again.
+    """
     contacts_by_account: dict[int, list[int]] = {}
     for contact_id, account_id in account_by_contact.items():
         contacts_by_account.setdefault(account_id, []).append(contact_id)
@@ -159,7 +166,7 @@ def link_accounts(*, session: Session, account_by_contact: Mapping[int, int]) ->
         session.execute(
             update(Contact)
             .where(Contact.id.in_(contact_ids), Contact.account_id.is_(None))
-            .values(account_id=account_id)
+            .values(account_id=account_id, updated_at=now)
             .execution_options(synchronize_session=False)
         )
 

@@ -51,6 +51,21 @@ INVITATION_ENTRY_EXAMPLE: JsonDict = {
     "answered_at": None,
     "reason": None,
 }
+DECISION_ENTRY_EXAMPLE: JsonDict = {
+    "kind": "decision",
+    "at": "2026-03-02T16:45:01Z",
+    "decision_id": 412,
+    "rule": "support-csat",
+    "rule_version": 1,
+    "event_name": "Ticket Solved",
+    "outcome": "scheduled",
+    "reason": None,
+    "summary": "Scheduled by rule 'support-csat' v1 after 'Ticket Solved' for "
+    "2026-03-03 09:00 UTC; sent on 2026-03-03 09:00 UTC.",
+    "invitation_id": 88,
+    "due_at": "2026-03-03T09:00:00Z",
+    "until": None,
+}
 RESPONSE_ENTRY_EXAMPLE: JsonDict = {
     "kind": "response",
     "at": "2026-03-03T10:12:00Z",
@@ -61,6 +76,11 @@ RESPONSE_ENTRY_EXAMPLE: JsonDict = {
     "channel": "email",
 }
 TIMELINE_EXAMPLE: JsonDict = {
-    "entries": [RESPONSE_ENTRY_EXAMPLE, INVITATION_ENTRY_EXAMPLE, EVENT_ENTRY_EXAMPLE],
+    "entries": [
+        RESPONSE_ENTRY_EXAMPLE,
+        INVITATION_ENTRY_EXAMPLE,
+        DECISION_ENTRY_EXAMPLE,
+        EVENT_ENTRY_EXAMPLE,
+    ],
     "truncated": False,
 }

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
 
 class Account(Base):
     __tablename__ = "accounts"
+    # the schedulers find what changed since their last pass (date traits, newcomers)
+    __table_args__ = (Index("ix_accounts_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # identity
@@ -48,6 +50,7 @@ class Contact(Base):
         Index("ix_contacts_account_id", "account_id"),
         # a phone finds a person when it is all an upsert carries
         Index("ix_contacts_phone", "phone"),
+        Index("ix_contacts_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -309,7 +309,28 @@ class ResponseEntry(BaseModel):
     channel: str
 
 
-TimelineEntry = Annotated[EventEntry | InvitationEntry | ResponseEntry, Field(discriminator="kind")]
+class DecisionEntry(BaseModel):
+    """What a rule decided about the person; ``summary`` adds what became of it since."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DECISION_ENTRY_EXAMPLE]})
+
+    kind: Literal["decision"] = "decision"
+    at: datetime
+    decision_id: int
+    rule: str | None
+    rule_version: int | None
+    event_name: str | None
+    outcome: str
+    reason: str | None
+    summary: str
+    invitation_id: int | None
+    due_at: datetime | None
+    until: datetime | None
+
+
+TimelineEntry = Annotated[
+    EventEntry | DecisionEntry | InvitationEntry | ResponseEntry, Field(discriminator="kind")
+]
 
 
 class Timeline(BaseModel):

@@ -1,8 +1,9 @@
-"""A person's timeline: their events, invitations and responses, newest first.
+"""A person's timeline: their events, the rules' decisions, invitations and responses,
+newest first.
 
-It reads the tables of three other features, read-only, and asks each for at most
+It reads the tables of four other features, read-only, and asks each for at most
 ``limit + 1`` rows through the per-contact indexes, so a person with a long history
-costs three short index scans, never a scan of their whole past.
+costs four short index scans, never a scan of their whole past.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from closeloop.contacts.schemas import (
+    DecisionEntry,
     EventEntry,
     InvitationEntry,
     ResponseEntry,
@@ -21,16 +23,18 @@ from closeloop.events import service as events
 from closeloop.invitations.models import Invitation
 from closeloop.responses.models import Response
 from closeloop.surveys.models import Survey
+from closeloop.triggers import decisions
 
 TIMELINE_LIMIT = 200
-# at the same instant the story runs event → invitation → response, so newest first
-# puts the response on top
-_KIND_ORDER = {"event": 0, "invitation": 1, "response": 2}
+# at the same instant the story runs event → decision → invitation → response, so
+# newest first puts the response on top
+_KIND_ORDER = {"event": 0, "decision": 1, "invitation": 2, "response": 3}
 
 
 def build(*, session: Session, contact_id: int, limit: int = TIMELINE_LIMIT) -> Timeline:
     entries: list[TimelineEntry] = [
         *_events(session, contact_id, limit + 1),
+        *_decisions(session, contact_id, limit + 1),
         *_invitations(session, contact_id, limit + 1),
         *_responses(session, contact_id, limit + 1),
     ]
@@ -41,6 +45,8 @@ def build(*, session: Session, contact_id: int, limit: int = TIMELINE_LIMIT) -> 
 def _newest_first(entry: TimelineEntry) -> tuple[object, ...]:
     if isinstance(entry, EventEntry):
         row_id = entry.event_id
+    elif isinstance(entry, DecisionEntry):
+        row_id = entry.decision_id
     elif isinstance(entry, InvitationEntry):
         row_id = entry.invitation_id
     else:
@@ -58,6 +64,27 @@ def _events(session: Session, contact_id: int, limit: int) -> list[EventEntry]:
             source=event.source,
         )
         for event in events.list_for_contact(session=session, contact_id=contact_id, limit=limit)
+    ]
+
+
+def _decisions(session: Session, contact_id: int, limit: int) -> list[DecisionEntry]:
+    return [
+        DecisionEntry(
+            at=record.decided_at,
+            decision_id=record.id,
+            rule=record.rule_key,
+            rule_version=record.rule_version,
+            event_name=record.event_name,
+            outcome=record.outcome,
+            reason=record.reason,
+            summary=record.summary,
+            invitation_id=record.invitation.id if record.invitation is not None else None,
+            due_at=record.due_at,
+            until=record.until,
+        )
+        for record in decisions.list_for_contact(
+            session=session, contact_id=contact_id, limit=limit
+        )
     ]
 
 

@@ -2,7 +2,8 @@
 
 Seed data is written straight through the models (not through the intake and trigger
 services) because it describes the past: answers six weeks old, invitations already
-sent. The caller's transaction holds all of it, so an interrupted load leaves nothing.
+sent. The journey map and the rules that run from now on are the shipped ``b2b-saas``
+playbook's. The caller's transaction holds all of it, so an interrupted load leaves nothing.
 The demo accounts' external ids mark the data as loaded; a second run changes nothing.
 """
 
@@ -21,6 +22,10 @@ from closeloop.demo import story as demo_story
 from closeloop.demo.records import AnswerSeed, Story
 from closeloop.events.models import Event
 from closeloop.invitations.models import Invitation, InvitationState
+from closeloop.journeys import lookup as journey_lookup
+from closeloop.journeys.lookup import JourneyMap
+from closeloop.playbooks import loader as playbook_loader
+from closeloop.playbooks import service as playbooks
 from closeloop.responses.models import Response
 from closeloop.surveys import service as surveys
 
@@ -28,6 +33,7 @@ DEMO_EMAIL = "demo@closeloop.local"
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the published password of the demo user
 DEMO_PRODUCT = "FacturaPlus"
 DEMO_KEY_NAME = "demo admin key"
+DEMO_PLAYBOOK = "b2b-saas"
 _MARKER = "demo-account-01"
 
 
@@ -54,6 +60,7 @@ def load(*, session: Session, now: datetime) -> DemoLoad:
     if is_loaded(session=session):
         return DemoLoad(loaded=False)
     story = demo_story.build(now=now)
+    journey = _apply_playbook(session=session, now=now)
     survey = surveys.get_or_create_default(session=session, product_name=DEMO_PRODUCT, now=now)
     contacts = _write_people(session=session, story=story)
     _write_events(session=session, story=story, contacts=contacts)
@@ -66,6 +73,7 @@ def load(*, session: Session, now: datetime) -> DemoLoad:
             reason=seed.reason,
             due_at=seed.due_at,
             touchpoint=seed.touchpoint,
+            stage=journey.stage_of_touchpoint.get(seed.touchpoint),
             source="demo",
             created_at=seed.created_at,
             sent_at=seed.sent_at,
@@ -83,7 +91,13 @@ def load(*, session: Session, now: datetime) -> DemoLoad:
     ]
     answers = [*answered, *((None, answer) for answer in story.web_answers)]
     session.add_all(
-        _response(answer, invitation_id=invitation_id, survey_id=survey.id, contacts=contacts)
+        _response(
+            answer,
+            invitation_id=invitation_id,
+            survey_id=survey.id,
+            contacts=contacts,
+            stage=journey.stage_of_touchpoint.get(answer.touchpoint),
+        )
         for invitation_id, answer in answers
     )
     user_created = False
@@ -106,6 +120,18 @@ def load(*, session: Session, now: datetime) -> DemoLoad:
         user_created=user_created,
         api_key=api_key,
     )
+
+
+def _apply_playbook(*, session: Session, now: datetime) -> JourneyMap:
+    """The B2B SaaS playbook, so the demo runs a real journey with real rules; its surveys
+    speak of FacturaPlus. The journey it draws gives the story's surveys their stage."""
+    playbook = playbook_loader.load_shipped(DEMO_PLAYBOOK)
+    playbooks.apply(session=session, playbook=playbook, now=now)
+    for spec in playbook.surveys:
+        survey = surveys.get_by_key_or_404(session=session, key=spec.key)
+        if survey.product_name is None:
+            survey.product_name = DEMO_PRODUCT
+    return journey_lookup.load(session=session)
 
 
 def _write_people(*, session: Session, story: Story) -> list[Contact]:
@@ -160,7 +186,12 @@ def _write_events(*, session: Session, story: Story, contacts: list[Contact]) ->
 
 
 def _response(
-    answer: AnswerSeed, *, invitation_id: int | None, survey_id: int, contacts: list[Contact]
+    answer: AnswerSeed,
+    *,
+    invitation_id: int | None,
+    survey_id: int,
+    contacts: list[Contact],
+    stage: str | None,
 ) -> Response:
     return Response(
         invitation_id=invitation_id,
@@ -171,6 +202,7 @@ def _response(
         answers={},
         channel=answer.channel,
         touchpoint=answer.touchpoint,
+        stage=stage,
         responded_at=answer.responded_at,
         updated_at=answer.responded_at,
     )

@@ -196,7 +196,7 @@ def _accounts(
     for contact_id, account_id in zip(contact_ids, account_ids, strict=True):
         if account_id is not None:
             account_by_contact.setdefault(contact_id, account_id)
-    contacts_bulk.link_accounts(session=session, account_by_contact=account_by_contact)
+    contacts_bulk.link_accounts(session=session, account_by_contact=account_by_contact, now=now)
     return account_ids
 
 

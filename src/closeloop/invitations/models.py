@@ -31,7 +31,7 @@ class Invitation(Base):
         # the dispatcher's hot query: due work, oldest first
         Index("ix_invitations_state_due", "state", "due_at"),
         Index("ix_invitations_contact_id", "contact_id"),
-        Index("ix_invitations_rule_id", "rule_id"),
+        Index("ix_invitations_rule_state", "rule_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

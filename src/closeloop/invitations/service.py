@@ -26,6 +26,7 @@ from closeloop.invitations import eligibility, retry
 from closeloop.invitations.models import Invitation, InvitationState
 from closeloop.invitations.schemas import InvitationContact, InvitationCreate
 from closeloop.invitations.states import IllegalTransition, check_transition
+from closeloop.responses.models import Response
 from closeloop.surveys import service as surveys
 from closeloop.surveys.models import Survey
 
@@ -195,6 +196,40 @@ def cancel(*, session: Session, invitation_id: int, reason: str, now: datetime) 
     return invitation
 
 
+def cancel_pending(
+    *,
+    session: Session,
+    contact_id: int,
+    reason: str,
+    now: datetime,
+    survey_id: int | None = None,
+) -> list[Invitation]:
+    """Cancel the person's scheduled invitations (of one survey, given ``survey_id``).
+
+    For what makes a waiting survey pointless: the person unsubscribed, their address
+    bounced, or they answered the same survey meanwhile. Only ``scheduled`` ones: one a
+    worker is sending is past stopping, and ``prepare`` re-checks it anyway. The rows are
+    locked first, so a worker claiming one at the same moment either gets it before us
+    (and it is no longer ``scheduled`` when we read it) or waits until we are done.
+    """
+    query = (
+        select(Invitation)
+        .where(
+            Invitation.contact_id == contact_id,
+            Invitation.state == InvitationState.SCHEDULED,
+        )
+        .order_by(Invitation.id)
+        .with_for_update()
+    )
+    if survey_id is not None:
+        query = query.where(Invitation.survey_id == survey_id)
+    cancelled = list(session.scalars(query))
+    for invitation in cancelled:
+        transition(invitation=invitation, to=InvitationState.CANCELLED, now=now, reason=reason)
+    session.flush()
+    return cancelled
+
+
 # --- the dispatcher's side --------------------------------------------------------------
 
 
@@ -254,10 +289,11 @@ def prepare(
     """The message to send now, or None when there is nothing to send.
 
     Just before sending, the person and the survey are checked again: someone who
-    unsubscribed, bounced or was erased since the invitation was scheduled, or a survey
-    switched off, turns the invitation ``suppressed``. An invitation claimed more often
-    than the attempts allow (its workers kept dying) ends ``failed``. The lease is
-    renewed, so the send that follows has a whole lease to finish in.
+    unsubscribed, bounced or was erased since the invitation was scheduled, who has
+    answered the same survey since, or a survey switched off, turns the invitation
+    ``suppressed``. An invitation claimed more often than the attempts allow (its
+    workers kept dying) ends ``failed``. The lease is renewed, so the send that follows
+    has a whole lease to finish in.
     """
     invitation = _held(session=session, invitation_id=invitation_id, worker_id=worker_id)
     if invitation is None:
@@ -277,6 +313,8 @@ def prepare(
         channel=invitation.channel,
         survey_active=survey.active,
     )
+    if reason is None:
+        reason = _answered_since(session=session, invitation=invitation)
     if reason is not None:
         transition(invitation=invitation, to=InvitationState.SUPPRESSED, now=now, reason=reason)
         return None
@@ -296,6 +334,28 @@ def prepare(
         ),
         now=now,
     )
+
+
+def _answered_since(*, session: Session, invitation: Invitation) -> str | None:
+    """Why not to ask again: the person answered this survey after it was scheduled.
+
+    Read from the responses, not from other invitations, because an answer can arrive
+    without one of ours (imported, or given in the product).
+    """
+    answered_at = session.scalar(
+        select(Response.responded_at)
+        .where(
+            Response.contact_id == invitation.contact_id,
+            Response.survey_id == invitation.survey_id,
+            Response.responded_at >= invitation.created_at,
+            or_(Response.invitation_id.is_(None), Response.invitation_id != invitation.id),
+        )
+        .order_by(Response.responded_at)
+        .limit(1)
+    )
+    if answered_at is None:
+        return None
+    return f"answered this survey on {answered_at.date().isoformat()}, after it was scheduled"
 
 
 def record_delivery(
@@ -330,9 +390,17 @@ def record_delivery(
         contacts.mark_bounced(
             session=session, contact_id=invitation.contact_id, reason=delivery.detail, now=now
         )
-        return transition(
+        transition(
             invitation=invitation, to=InvitationState.FAILED, now=now, reason=delivery.detail
         )
+        # the address is dead: nothing else waiting for it can arrive either
+        cancel_pending(
+            session=session,
+            contact_id=invitation.contact_id,
+            reason=f"the address bounced: {delivery.detail}",
+            now=now,
+        )
+        return invitation
     delay = retry.retry_delay(
         attempts=invitation.attempts, max_attempts=max_attempts, invitation_id=invitation.id
     )

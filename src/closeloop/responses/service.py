@@ -24,6 +24,7 @@ from closeloop.errors import Gone, InvalidInput, NotFound
 from closeloop.invitations import service as invitations
 from closeloop.invitations.models import Invitation, InvitationState
 from closeloop.invitations.states import can_be_answered
+from closeloop.journeys.models import Stage
 from closeloop.responses import answering, cursors
 from closeloop.responses.buckets import month_start, week_start
 from closeloop.responses.models import Response
@@ -83,6 +84,14 @@ def record_score(
         )
         session.add(response)
         invitations.mark_answered(session=session, invitation_id=invitation.id, now=now)
+        # another invitation to the same survey, still waiting, would ask what was answered
+        invitations.cancel_pending(
+            session=session,
+            contact_id=invitation.contact_id,
+            reason=f"answered this survey meanwhile (invitation #{invitation.id})",
+            now=now,
+            survey_id=invitation.survey_id,
+        )
         session.flush()
         return response
     answering.check_can_change(
@@ -206,8 +215,13 @@ def unsubscribe_target(*, session: Session, invitation_id: int) -> Contact:
 
 
 def unsubscribe(*, session: Session, invitation_id: int, now: datetime) -> Contact:
+    """Unsubscribe the person, and cancel every survey still waiting to go to them."""
     invitation = invitations.get_or_404(session=session, invitation_id=invitation_id)
-    return contacts.unsubscribe(session=session, contact_id=invitation.contact_id, now=now)
+    contact = contacts.unsubscribe(session=session, contact_id=invitation.contact_id, now=now)
+    invitations.cancel_pending(
+        session=session, contact_id=contact.id, reason="the person unsubscribed", now=now
+    )
+    return contact
 
 
 # listing
@@ -320,6 +334,8 @@ def nps_breakdown(
         query = query.outerjoin(Contact, Contact.id == Response.contact_id)
     if by is Dimension.ACCOUNT:
         query = query.outerjoin(Account, Account.id == Contact.account_id)
+    if by is Dimension.STAGE:
+        query = query.outerjoin(Stage, Stage.key == Response.stage)
     grouping = [key] if name is None else [key, name]
     rows = session.execute(query.group_by(*grouping)).mappings().all()
     return arrange(
@@ -391,6 +407,9 @@ def _group_columns(
         return Survey.key, Survey.name
     if by is Dimension.TOUCHPOINT:
         return Response.touchpoint, None
+    if by is Dimension.STAGE:
+        # the name as the journey has it now; a stage deleted since shows by its key
+        return Response.stage, Stage.name
     if by is Dimension.ROLE:
         return Contact.role, None
     if by is Dimension.ACCOUNT:

@@ -18,8 +18,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -36,6 +38,7 @@ WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = regex.compile(r"^\s*(-)?\s*(\d{1,9})\s*(w|d|h|m|s)\s*$")
 _UNITS: Final = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 # calendar months per period of a recurring rule
+KINDS: Final = ("event", "date", "recurring", "campaign")
 PERIOD_MONTHS: Final = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
 
@@ -132,7 +135,14 @@ class RuleCommon(BaseModel):
     priority: int = Field(default=100, ge=0, le=1_000)
     sample_percent: float = Field(default=100, ge=0, le=100)
     # "default": the workspace's window; "none": send at once (support CSAT)
-    send_window: WindowSpec | Literal["default", "none"] = "default"
+    send_window: Annotated[
+        Annotated[WindowSpec, Tag("window")] | Annotated[Literal["default", "none"], Tag("choice")],
+        Discriminator(
+            lambda value: "choice" if isinstance(value, str) else "window",
+            custom_error_type="send_window",
+            custom_error_message='expected "default", "none" or {days, start, end}',
+        ),
+    ] = "default"
 
 
 class EventRule(RuleCommon):
@@ -231,8 +241,13 @@ def rule_problems(error: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for detail in error.errors():
         loc = detail["loc"]
-        if loc and loc[0] in ("event", "date", "recurring", "campaign"):
+        if detail["type"] in ("union_tag_invalid", "union_tag_not_found") and not loc:
+            loc = ("kind",)
+            detail["msg"] = f"expected one of {', '.join(KINDS)}"
+        if loc and loc[0] in KINDS:
             loc = loc[1:]
+        if len(loc) > 1 and loc[0] == "send_window" and loc[1] in ("window", "choice"):
+            loc = (loc[0], *loc[2:])
         for index, part in enumerate(loc):
             if part in ("conditions", "audience"):
                 inner = condition_path(loc[index + 1 :])

@@ -138,6 +138,7 @@ def record(
         detail=detail,
         due_at=due_at,
         until=until,
+        context=dict(firing.context),
         decided_at=now,
     )
 

@@ -104,6 +104,8 @@ class Decision(Base):
     # a sentence for people: "fatigue: surveyed on 2026-03-01, may be asked from 2026-03-31"
     detail: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None]
+    # what the firing carried: the event's kept properties, a date rule's target …
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # the end of the block (fatigue, recontact): when the person could be asked again
     until: Mapped[datetime | None]
     decided_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from closeloop.errors import Conflict, InvalidInput, NotFound
+from closeloop.journeys import lookup as journeys
 from closeloop.policy.windows import SendWindow
 from closeloop.surveys import service as surveys
 from closeloop.triggers.definitions import AnyRule, dump_rule, parse_rule
@@ -53,9 +54,20 @@ def versions(*, session: Session, rule_id: int) -> list[RuleVersion]:
 
 
 def check_references(*, session: Session, definition: AnyRule) -> None:
-    """The survey a rule sends must exist (a typo would silently send nothing)."""
+    """The survey and touchpoint a rule names must exist: a typo would silently send
+    nothing, or file answers under a touchpoint no report shows."""
     if surveys.get_by_key(session=session, key=definition.survey) is None:
         raise InvalidInput(f"no survey with key {definition.survey!r}", field="survey")
+    touchpoint = definition.touchpoint
+    if (
+        touchpoint is not None
+        and touchpoint not in journeys.load(session=session).stage_of_touchpoint
+    ):
+        raise InvalidInput(
+            f"no touchpoint {touchpoint!r} in the journey map (add it first: "
+            "POST /api/v1/journey/touchpoints)",
+            field="touchpoint",
+        )
 
 
 def save(
@@ -108,6 +120,26 @@ def save(
     )
     session.flush()
     return rule, True
+
+
+def create(*, session: Session, data: Mapping[str, Any], now: datetime) -> Rule:
+    """A new rule; its key must be free (409 naming ``key``): a change is :func:`update`."""
+    definition = parse_rule(data)
+    if get(session=session, key=definition.key) is not None:
+        raise Conflict(f"a rule with key {definition.key!r} already exists", field="key")
+    rule, _ = save(session=session, data=definition, now=now)
+    return rule
+
+
+def update(*, session: Session, key: str, data: Mapping[str, Any], now: datetime) -> Rule:
+    """A new version of the rule ``key`` (none when nothing changed); the body may omit
+    the key, but may not name another one."""
+    get_or_404(session=session, key=key)
+    named = data.get("key", key)
+    if named != key:
+        raise InvalidInput(f"the body names rule {named!r}, the path {key!r}", field="key")
+    rule, _ = save(session=session, data={**data, "key": key}, now=now)
+    return rule
 
 
 def set_enabled(*, session: Session, key: str, enabled: bool, now: datetime) -> Rule:

@@ -87,6 +87,7 @@ def process_events(
                         now=event.received_at,
                     )
                 )
+        session.add_all(decisions)  # ids in the order the decisions were taken
         decisions.extend(
             enrolment.enrol(
                 session=session,

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from closeloop.clock import FrozenClock
 from closeloop.contacts import bulk
 from closeloop.contacts.models import Account, Contact
 from closeloop.contacts.schemas import ContactRef
@@ -129,18 +130,21 @@ def test_accounts_are_found_or_created_by_key(runtime: Runtime) -> None:
     assert names == {"acct-1", "acct-2", "acct-3"}
 
 
-def test_linking_accounts_never_moves_a_person(runtime: Runtime) -> None:
+def test_linking_accounts_never_moves_a_person(runtime: Runtime, clock: FrozenClock) -> None:
     ana_id, _ = upsert(runtime, email="ana@acme.example", account={"external_id": "acme"})
     bob_id, _ = upsert(runtime, email="bob@acme.example")
+    created = clock.now()
+    clock.advance(hours=1)
     with runtime.transaction() as session:
-        other = bulk.resolve_accounts(
-            session=session, external_ids={"other"}, now=runtime.clock.now()
-        )
+        other = bulk.resolve_accounts(session=session, external_ids={"other"}, now=clock.now())
         bulk.link_accounts(
-            session=session, account_by_contact={ana_id: other["other"], bob_id: other["other"]}
+            session=session,
+            account_by_contact={ana_id: other["other"], bob_id: other["other"]},
+            now=clock.now(),
         )
-    ana_account, bob_account = load(runtime, ana_id).account, load(runtime, bob_id).account
-    assert ana_account is not None
-    assert ana_account.external_id == "acme"
-    assert bob_account is not None
-    assert bob_account.external_id == "other"
+    ana, bob = load(runtime, ana_id), load(runtime, bob_id)
+    assert ana.account is not None
+    assert (ana.account.external_id, ana.updated_at) == ("acme", created)
+    # joining a company is a change the schedulers must see
+    assert bob.account is not None
+    assert (bob.account.external_id, bob.updated_at) == ("other", clock.now())

@@ -12,6 +12,7 @@ from closeloop.contacts.models import Contact
 from closeloop.events import service as events
 from closeloop.events.schemas import EventIn
 from closeloop.invitations.models import Invitation
+from closeloop.journeys.models import Stage, Touchpoint
 from closeloop.runtime import Runtime
 from closeloop.surveys.models import Survey
 from closeloop.triggers import rules
@@ -55,6 +56,19 @@ def test_a_delay_lands_in_the_window_on_the_recipients_clock(
 ) -> None:
     now = clock.now()  # Tuesday 2026-03-03 10:00 UTC
     _survey(runtime, "onboarding", now)
+    with runtime.transaction() as session:
+        stage = Stage(key="purchase", name="Purchase", position=0, created_at=now)
+        session.add(stage)
+        session.flush()
+        session.add(
+            Touchpoint(
+                key="onboarding",
+                name="Onboarding",
+                stage_id=stage.id,
+                events=["Signed Up"],
+                created_at=now,
+            )
+        )
     window = {"days": ["tue", "wed", "thu"], "start": "10:00", "end": "16:00"}
     _rule(
         runtime,
@@ -80,7 +94,7 @@ def test_a_delay_lands_in_the_window_on_the_recipients_clock(
     # 14 days later is Tuesday 2026-03-17 10:00 UTC = 06:00 in New York (EDT since Mar 8):
     # the window opens at 10:00 New York time, 14:00 UTC
     assert invitation.due_at == datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
-    assert invitation.touchpoint == "onboarding"
+    assert (invitation.touchpoint, invitation.stage) == ("onboarding", "purchase")
     assert invitation.rule_version == 1
     assert _decisions(runtime) == [("onboarding", "scheduled", None)]
 

@@ -140,9 +140,25 @@ def test_a_campaign_start_needs_a_zone() -> None:
     assert caught.value.problems[0][0] == "starts_at"
 
 
-def test_an_unknown_kind_is_refused() -> None:
-    with pytest.raises(RuleProblem, match="'nope'"):
-        parse_rule({**BASE, "kind": "nope"})
+@pytest.mark.parametrize("data", [{**BASE, "kind": "nope"}, BASE])
+def test_an_unknown_or_missing_kind_is_named(data: dict[str, Any]) -> None:
+    with pytest.raises(RuleProblem) as caught:
+        parse_rule(data)
+    assert caught.value.problems == [("kind", "expected one of event, date, recurring, campaign")]
+
+
+@pytest.mark.parametrize(
+    ("window", "path"),
+    [
+        ("sometimes", "send_window"),
+        (5, "send_window"),
+        ({"days": ["xx"], "start": "10:00", "end": "11:00"}, "send_window.days.0"),
+    ],
+)
+def test_a_bad_window_is_named_plainly(window: object, path: str) -> None:
+    with pytest.raises(RuleProblem) as caught:
+        parse_rule({**BASE, "kind": "event", "event": "E", "send_window": window})
+    assert [p for p, _ in caught.value.problems] == [path]
 
 
 def test_defaults() -> None:

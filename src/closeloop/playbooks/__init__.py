@@ -1,0 +1,1 @@
+"""Industry playbooks: a journey, its surveys and trigger rules, shipped as YAML files."""
