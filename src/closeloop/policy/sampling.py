@@ -24,4 +24,6 @@ def sampled_in(*, contact_key: str, rule_key: str, percent: float) -> bool:
     """Whether a contact falls in a rule's ``percent`` sample (0 → never, 100 → always)."""
     if math.isnan(percent) or not 0 <= percent <= 100:
         raise ValueError(f"a sample is 0–100 %, not {percent}")
+    if percent == 100:  # everyone, without hashing (and without the 2⁻⁵⁴ chance of 1.0)
+        return True
     return stable_fraction("sample", rule_key, contact_key) * 100 < percent

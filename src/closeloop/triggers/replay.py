@@ -101,13 +101,14 @@ class _State:
     # the policy's view of the person with this history, kept until the history (or the
     # record it was made from) changes
     _view: PersonState | None = None
-    _view_of: PersonState | None = None
+    _view_base: PersonState | None = None
 
     def view_of(self, person: Person) -> PersonState:
+        """The person as the policy sees them, with what the replay sent and scheduled."""
         view = self._view
-        if view is None or self._view_of is not person.policy:
+        if view is None or self._view_base is not person.policy:
             pending = self.pending
-            self._view_of = person.policy
+            self._view_base = person.policy
             view = self._view = replace(
                 person.policy,
                 history=tuple(PastInvitation(key, at) for key, at in self.last_sent.items()),
@@ -119,8 +120,11 @@ class _State:
             )
         return view
 
-    def schedule(self, invitation: _Invitation | None) -> None:
+    def schedule(self, invitation: _Invitation) -> None:
         self.pending, self._view = invitation, None
+
+    def cancel(self) -> None:
+        self.pending, self._view = None, None
 
     def send(self) -> _Invitation:
         sent = self.pending
@@ -337,7 +341,7 @@ class Replay:
             return
         facts = Facts(event={"name": event.name, "properties": event.properties})
         if cancels(hook, fired_with=pending.fired_with, event=facts):
-            state.schedule(None)
+            state.cancel()
             happened.append(
                 SimulatedDecision(
                     pending.rule.key,

@@ -160,7 +160,7 @@ def _live_outcomes(runtime: Runtime) -> tuple[list[tuple[Any, ...]], list[tuple[
             (d.rule_key, d.contact_id, d.outcome, d.reason, d.due_at, d.event_id)
             for d in session.scalars(select(Decision))
         ]
-        key_of: dict[int, str] = dict(session.execute(select(Rule.id, Rule.key)).all())  # type: ignore[arg-type]
+        key_of = dict(session.execute(select(Rule.id, Rule.key)).all())
         sends = [
             (key_of[i.rule_id], i.contact_id, i.due_at)
             for i in session.scalars(select(Invitation).where(Invitation.state != "cancelled"))

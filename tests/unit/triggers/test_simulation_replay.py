@@ -17,7 +17,7 @@ from closeloop.policy.fatigue import FatiguePolicy
 from closeloop.policy.windows import SendWindow, parse_window_setting
 from closeloop.triggers.deciding import PersonState
 from closeloop.triggers.engine import RuleSet, compile_rule
-from closeloop.triggers.evaluation import Facts, compile_condition
+from closeloop.triggers.evaluation import Facts
 from closeloop.triggers.facts import account_facts, contact_facts
 from closeloop.triggers.models import Outcome, Reason
 from closeloop.triggers.reads import FactsRead, names_needing_properties
@@ -320,7 +320,8 @@ def test_slim_facts_give_every_condition_the_same_answer(
 ) -> None:
     rules = ruleset({"key": "r", "event": "E", "conditions": condition})
     read = FactsRead.of(rules)
-    predicate = compile_condition(rules.rules[0].definition.conditions)  # type: ignore[union-attr,arg-type]
+    predicate = rules.rules[0].predicate
+    assert predicate is not None
     whole = Facts(event={}, contact=contact, account=account)
     slim = Facts(
         event={}, contact=read.slim("contact", contact), account=read.slim("account", account)
