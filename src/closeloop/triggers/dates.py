@@ -39,6 +39,7 @@ from closeloop.triggers import enrolment, scheduling
 from closeloop.triggers.deciding import Firing
 from closeloop.triggers.definitions import DateRule
 from closeloop.triggers.engine import CompiledRule, RuleSet
+from closeloop.triggers.facts import person_facts
 from closeloop.triggers.models import Decision, Outcome, Reason
 from closeloop.triggers.targets import target_of, trait_day_bounds
 
@@ -301,7 +302,7 @@ def _enrol(
                 "target": candidate.target.isoformat(),
             },
         )
-        if rule.matches(scheduling.person_facts(contact, people.account_of(contact))):
+        if rule.matches(person_facts(contact, people.account_of(contact))):
             firings[contact.id] = [firing]
         else:
             outside.append(

@@ -45,6 +45,7 @@ from closeloop.triggers import audience, enrolment, scheduling
 from closeloop.triggers.deciding import Firing
 from closeloop.triggers.definitions import RecurringRule, period_months
 from closeloop.triggers.engine import CompiledRule, RuleSet
+from closeloop.triggers.facts import person_facts
 from closeloop.triggers.models import (
     Decision,
     Outcome,
@@ -317,7 +318,7 @@ def _firings(
                 "slot": slot.due_at.isoformat(),
             },
         )
-        if rule.matches(scheduling.person_facts(contact, people.account_of(contact))):
+        if rule.matches(person_facts(contact, people.account_of(contact))):
             firings.setdefault(contact.id, []).append(firing)
         else:
             decisions.append(

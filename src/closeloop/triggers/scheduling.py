@@ -12,9 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from closeloop.contacts.bulk import insert_ignoring_duplicates
-from closeloop.contacts.models import Account, Contact
-from closeloop.triggers.evaluation import Facts
-from closeloop.triggers.facts import account_facts, contact_facts
 from closeloop.triggers.models import PlannerMark
 
 
@@ -45,18 +42,3 @@ def read_detail(mark: PlannerMark) -> dict[str, Any]:
 
 def write_detail(mark: PlannerMark, detail: Mapping[str, Any]) -> None:
     mark.detail = json.dumps(detail, sort_keys=True)
-
-
-def person_facts(contact: Contact, account: Account | None) -> Facts:
-    """A person as a rule's conditions see them (no event: these rules fire on time)."""
-    return Facts(
-        contact=contact_facts(
-            role=contact.role, locale=contact.locale, time_zone=contact.time_zone,
-            name=contact.name, email=contact.email, phone=contact.phone,
-            external_id=contact.external_id, traits=contact.traits,
-        ),
-        account=account_facts(
-            name=account.name, domain=account.domain, time_zone=account.time_zone,
-            traits=account.traits,
-        ) if account is not None else {},
-    )  # fmt: skip

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from closeloop.config import Settings
-from closeloop.contacts.models import Account, Contact
 from closeloop.events.records import StoredEvent
 from closeloop.invitations import service as invitations
 from closeloop.invitations.models import Invitation
@@ -29,7 +28,7 @@ from closeloop.triggers import enrolment, rules
 from closeloop.triggers.deciding import Firing
 from closeloop.triggers.engine import RuleSet, cancels
 from closeloop.triggers.evaluation import Facts
-from closeloop.triggers.facts import account_facts, contact_facts
+from closeloop.triggers.facts import person_facts
 from closeloop.triggers.models import Decision, Outcome, Reason
 
 
@@ -63,7 +62,11 @@ def process_events(
         contact = people.contacts.get(event.contact_id)
         if contact is None:
             continue
-        facts = _facts(event, contact, people.account_of(contact))
+        facts = person_facts(
+            contact,
+            people.account_of(contact),
+            event={"name": event.name, "properties": event.properties},
+        )
         decisions.extend(_cancel(session, event, facts, ruleset))
         firings: list[Firing] = []
         for rule in ruleset.listening_to(event.name):
@@ -101,21 +104,6 @@ def process_events(
     session.add_all(decisions)
     session.flush()
     return TriggerResult(decisions)
-
-
-def _facts(event: StoredEvent, contact: Contact, account: Account | None) -> Facts:
-    return Facts(
-        event={"name": event.name, "properties": event.properties},
-        contact=contact_facts(
-            role=contact.role, locale=contact.locale, time_zone=contact.time_zone,
-            name=contact.name, email=contact.email, phone=contact.phone,
-            external_id=contact.external_id, traits=contact.traits,
-        ),
-        account=account_facts(
-            name=account.name, domain=account.domain, time_zone=account.time_zone,
-            traits=account.traits,
-        ) if account is not None else {},
-    )  # fmt: skip
 
 
 def _context(event: StoredEvent, cancel_if: Sequence[Any]) -> dict[str, object]:
