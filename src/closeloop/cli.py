@@ -13,6 +13,7 @@ import typer
 from closeloop.analytics.breakdown import Dimension
 from closeloop.auth.models import Scope
 from closeloop.config import Settings
+from closeloop.imports.cli import import_app
 from closeloop.reports.nps import Format
 from closeloop.runtime import Runtime
 from closeloop.triggers.simulation_report import Format as SimulationFormat
@@ -251,6 +252,8 @@ def playbook_apply(
         ]
         typer.echo(f"  {part + ':':<13}{', '.join(counts) or 'none'}")
 
+
+app.add_typer(import_app, name="import")
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports on the answers.")
 app.add_typer(report_app, name="report")

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     recontact_days: int = Field(default=90, ge=0, le=3650)
     # the send window rules use unless they name their own: "mon-fri 09:00-17:00" or "none"
     send_window: str = "mon-fri 09:00-17:00"
+    # the Delighted-compatible API: its requests' send window ("none": at once, as Delighted
+    # sent them) and each API key's rate limit there, in requests a minute per process
+    delighted_send_window: str = "none"
+    delighted_rate_limit: int = Field(default=600, ge=1, le=1_000_000)
     # where recipients are when neither they nor their account say (IANA zone, ISO country)
     workspace_time_zone: str = "UTC"
     workspace_country: str | None = None
@@ -90,7 +94,7 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("send_window")
+    @field_validator("send_window", "delighted_send_window")
     @classmethod
     def _valid_send_window(cls, value: str) -> str:
         parse_window_setting(value)
@@ -108,6 +112,10 @@ class Settings(BaseSettings):
     @cached_property
     def default_send_window(self) -> SendWindow | None:
         return parse_window_setting(self.send_window)
+
+    @cached_property
+    def delighted_window(self) -> SendWindow | None:
+        return parse_window_setting(self.delighted_send_window)
 
     @cached_property
     def fatigue_policy(self) -> FatiguePolicy:

@@ -69,12 +69,23 @@ def create_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     problems.install(app)
     _install_dashboard_session(app, runtime)
     _include_routers(app)
+    _mount_delighted(app, runtime)
     return app
+
+
+def _mount_delighted(app: FastAPI, runtime: Runtime) -> None:
+    """The Delighted-compatible API is an application of its own: everything it answers,
+    errors included, keeps Delighted's shapes (see closeloop.compat.delighted.app)."""
+    from closeloop.compat.delighted.app import PREFIX  # noqa: PLC0415
+    from closeloop.compat.delighted.app import create_app as delighted_app  # noqa: PLC0415
+
+    app.mount(PREFIX, delighted_app(runtime))
 
 
 def _include_routers(app: FastAPI) -> None:
     """Each feature owns its router; the app only mounts them, in the order of the flow."""
     from closeloop.api.ops import router as ops_router  # noqa: PLC0415
+    from closeloop.compat.segment.views import router as segment_router  # noqa: PLC0415
     from closeloop.contacts.views import router as contacts_router  # noqa: PLC0415
     from closeloop.events.views import router as events_router  # noqa: PLC0415
     from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
@@ -90,6 +101,7 @@ def _include_routers(app: FastAPI) -> None:
     for router in (
         contacts_router,
         events_router,
+        segment_router,
         decisions_router,
         surveys_router,
         journey_router,

@@ -5,12 +5,16 @@ is the strongest (it can only come from us), then the external id (stable in the
 customer's systems), then the email (people change addresses). When the identifiers
 point at two different people we refuse rather than guess: merging two people, or
 moving an address from one to the other, is not something an import should do silently.
+Merging is done only when a caller says two records are one person (``combine``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 
 class Known(NamedTuple):
@@ -80,3 +84,48 @@ def pick_by_phone(candidates: Sequence[Known], *, phone: str) -> Known | None:
             field="phone",
         )
     return candidates[0] if candidates else None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A stored person as far as merging goes: identifiers, profile, company and consent."""
+
+    external_id: str | None
+    email: str | None
+    phone: str | None
+    name: str | None
+    locale: str | None
+    time_zone: str | None
+    role: str | None
+    traits: Mapping[str, Any]
+    account_id: int | None
+    unsubscribed_at: datetime | None
+    bounced_at: datetime | None
+    bounce_reason: str | None
+    created_at: datetime
+
+
+_FILLED_IN = ("external_id", "email", "phone", "name", "locale", "time_zone", "role", "account_id")
+
+
+def combine(survivor: Profile, absorbed: Profile) -> Profile:
+    """The person once ``absorbed`` (say, an anonymous visitor) is folded into ``survivor``.
+
+    The survivor's values win and the absorbed record only fills gaps, so what the
+    customer's own systems said about a known user is never overwritten by an older,
+    anonymous record. Consent is the exception: whoever unsubscribed under either identity
+    stays unsubscribed, from the earlier moment. A bounce belongs to an address, so it
+    follows whichever address is kept.
+    """
+    gaps = {name: getattr(absorbed, name) for name in _FILLED_IN if getattr(survivor, name) is None}
+    unsubscribed = [t for t in (survivor.unsubscribed_at, absorbed.unsubscribed_at) if t]
+    address_owner = survivor if survivor.email is not None or absorbed.email is None else absorbed
+    return dataclasses.replace(
+        survivor,
+        **gaps,
+        traits={**absorbed.traits, **survivor.traits},
+        unsubscribed_at=min(unsubscribed, default=None),
+        bounced_at=address_owner.bounced_at,
+        bounce_reason=address_owner.bounce_reason,
+        created_at=min(survivor.created_at, absorbed.created_at),
+    )

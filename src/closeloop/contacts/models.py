@@ -51,6 +51,9 @@ class Contact(Base):
         # a phone finds a person when it is all an upsert carries
         Index("ix_contacts_phone", "phone"),
         Index("ix_contacts_updated_at", "updated_at"),
+        # the lists of unsubscribes and bounces (Delighted compat), newest first
+        Index("ix_contacts_unsubscribed_at", "unsubscribed_at"),
+        Index("ix_contacts_bounced_at", "bounced_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

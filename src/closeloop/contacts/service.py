@@ -178,6 +178,17 @@ def mark_bounced(*, session: Session, contact_id: int, reason: str, now: datetim
     return contact
 
 
+def erase(*, session: Session, contact_id: int) -> None:
+    """Delete the person and everything recorded about them (a GDPR erasure).
+
+    Their events, invitations, answers, decisions and planned survey slots go with them
+    through the database's ``ON DELETE CASCADE``; their account stays, as it is the
+    company's, not theirs.
+    """
+    session.delete(get_or_404(session=session, contact_id=contact_id))
+    session.flush()
+
+
 def _upsert(session: Session, data: ContactIn, now: datetime) -> tuple[Contact, bool]:
     by_email = get_by_email(session=session, email=data.email) if data.email else None
     by_external_id = (

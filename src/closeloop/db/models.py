@@ -5,6 +5,7 @@ from closeloop.channels.models import OutboxMessage
 from closeloop.contacts.models import Account, Contact
 from closeloop.db.base import Base
 from closeloop.events.models import Event
+from closeloop.imports.models import Import, ImportRejection
 from closeloop.invitations.models import Invitation
 from closeloop.journeys.models import Stage, Touchpoint
 from closeloop.responses.models import Response
@@ -26,6 +27,8 @@ __all__ = [
     "Contact",
     "Decision",
     "Event",
+    "Import",
+    "ImportRejection",
     "Invitation",
     "OutboxMessage",
     "PlannerMark",

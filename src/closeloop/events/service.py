@@ -10,7 +10,7 @@ batch, because building an ORM object per event would cost more than the insert 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +57,11 @@ def ingest_one(
 ) -> IngestResult:
     """Store one event; errors name its fields directly (``timestamp``, ``contact.email``)."""
     return _ingest(session, [event], [""], now, source)
+
+
+def stored_message_ids(*, session: Session, message_ids: Collection[str]) -> set[str]:
+    """Which of these message ids are stored already: a retry can be told apart up front."""
+    return set(_existing_ids(session, list(message_ids)))
 
 
 def list_for_contact(*, session: Session, contact_id: int, limit: int = 100) -> list[StoredEvent]:

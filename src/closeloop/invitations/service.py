@@ -9,7 +9,7 @@ caller's transaction; the dispatcher gives every step its own short one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -328,12 +328,19 @@ def prepare(
             to_name=contact.name,
             first_name=contact.first_name,
             kind=survey.survey_kind,
-            product_name=survey.product_name,
+            product_name=context_text(invitation.context, "product_name") or survey.product_name,
             question=survey.question,
-            email_subject=survey.email_subject,
+            email_subject=context_text(invitation.context, "email_subject") or survey.email_subject,
         ),
         now=now,
     )
+
+
+def context_text(context: Mapping[str, object], key: str) -> str | None:
+    """Wording the request asked for on this one invitation (a Delighted request's
+    ``question_product_name``, say), when it is non-empty text; else None."""
+    value = context.get(key)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _answered_since(*, session: Session, invitation: Invitation) -> str | None:

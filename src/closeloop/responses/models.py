@@ -19,6 +19,8 @@ class Response(Base):
         Index("ix_responses_survey_responded", "survey_id", "responded_at"),
         Index("ix_responses_responded", "responded_at", "id"),
         Index("ix_responses_contact_id", "contact_id"),
+        # an answer brought from another system is stored once (history imports re-run)
+        Index("ux_responses_survey_external_id", "survey_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -35,6 +37,8 @@ class Response(Base):
     channel: Mapped[str] = mapped_column(String(16))
     touchpoint: Mapped[str | None] = mapped_column(String(64))
     stage: Mapped[str | None] = mapped_column(String(64))
+    # its id in the system it came from (a Delighted export's Response ID); None for ours
+    external_id: Mapped[str | None] = mapped_column(String(255))
     responded_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -189,15 +189,17 @@ def follow_up(
     survey = invitation.survey
     response = get_by_invitation(session=session, invitation_id=invitation.id)
     deadline = answering.change_deadline(response.responded_at, answer_window) if response else None
+    # the product the email named (a request may name its own), so the page asks the same
+    product = (
+        invitations.context_text(invitation.context, "product_name")
+        or survey.product_name
+        or product_name
+    )
     return FollowUp(
         first_name=invitation.contact.first_name,
-        question=answering.fill(
-            survey.question or answering.DEFAULT_QUESTION,
-            product=survey.product_name or product_name,
-        ),
+        question=answering.fill(survey.question or answering.DEFAULT_QUESTION, product=product),
         follow_up_question=answering.fill(
-            survey.follow_up_question or answering.DEFAULT_FOLLOW_UP,
-            product=survey.product_name or product_name,
+            survey.follow_up_question or answering.DEFAULT_FOLLOW_UP, product=product
         ),
         kind=survey.kind,
         scale=survey.survey_kind.scale,

@@ -151,7 +151,11 @@ def _record(
 
 def explain(record: DecisionRecord) -> str:
     """One sentence for people: what the rule decided, and what became of it since."""
-    rule = f"rule {record.rule_key!r}" if record.rule_key else "a deleted rule"
+    if record.rule_key:
+        rule = f"rule {record.rule_key!r}"
+    else:
+        # no rule and no rule version: asked for explicitly (the Delighted-compatible API)
+        rule = "an explicit request" if record.rule_version is None else "a deleted rule"
     if record.rule_version is not None:
         rule += f" v{record.rule_version}"
     after = f" after {record.event_name!r}" if record.event_name else ""

@@ -9,9 +9,11 @@ recorded. Every page carries the same strict security headers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from closeloop.api.deps import RuntimeDep, SessionDep
 from closeloop.errors import ClosedLoopError, Gone, InvalidInput, NotFound
+from closeloop.invitations import service as invitations
 from closeloop.responses import answering, service
 from closeloop.responses.tokens import Purpose, TokenError, TokenExpired, verify
 from closeloop.runtime import Runtime
@@ -200,8 +203,40 @@ def thanks(
         product_name=runtime.settings.product_name,
         answer_window=_window(runtime),
     )
-    context = {"title": "Thank you", "page": page, "token": token, "day": answering.day}
+    invitation = invitations.get_or_404(session=session, invitation_id=invitation_id)
+    context = {
+        "title": "Thank you",
+        "page": page,
+        "token": token,
+        "day": answering.day,
+        "thank_you": _thank_you(invitation.context),
+    }
     return render(request, "respondent/thanks.html", context)
+
+
+@dataclass(frozen=True)
+class ThankYou:
+    """What the request that made the invitation asked the thank-you page to say."""
+
+    message: str | None
+    link_url: str | None
+    link_text: str | None
+
+
+def _thank_you(context: Mapping[str, object]) -> ThankYou | None:
+    """A request's own thank-you (a Delighted request's ``thank_you_*`` properties).
+
+    The link is checked again here, not only when it came in: it is shown to respondents,
+    so anything but an http(s) URL (``javascript:``) is dropped.
+    """
+    message = invitations.context_text(context, "thank_you_message")
+    url = invitations.context_text(context, "thank_you_link_url")
+    if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        url = None
+    if message is None and url is None:
+        return None
+    text = invitations.context_text(context, "thank_you_link_text") or url
+    return ThankYou(message=message, link_url=url, link_text=text)
 
 
 @router.get("/r/{token}/{score}")

@@ -51,3 +51,20 @@ def test_a_revoked_key_is_refused(runtime: Runtime, clock: FrozenClock) -> None:
         response = client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_key_fits_basic_auth_encoders_that_wrap_lines(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Ruby's pack("m") (the Delighted gem) breaks base64 lines after 45 input bytes."""
+    with runtime.transaction() as session:
+        keys = [
+            auth.create_api_key(session=session, name=f"k{i}", scope=Scope.ADMIN, now=clock.now())[
+                1
+            ]
+            for i in range(20)
+        ]
+    assert len(set(keys)) == 20
+    for key in keys:
+        assert key.startswith("cl_")
+        assert len(f"{key}:".encode()) <= 45, key

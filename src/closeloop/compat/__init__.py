@@ -1,0 +1,1 @@
+"""Compatible intakes: other products' APIs as thin routers onto closeloop's own services."""

@@ -1,0 +1,1 @@
+"""The Segment-compatible intake: Segment and RudderStack server libraries post here."""
