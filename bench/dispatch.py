@@ -1,6 +1,6 @@
 """Email dispatch throughput: the real ``Dispatcher`` and ``SmtpChannel`` against raw ``smtplib``.
 
-Run: ``.venv/bin/python bench/dispatch.py`` (5,000 emails) or ``--quick`` (1,500);
+Run: ``.venv/bin/python bench/dispatch.py`` (5,000 emails) or ``--quick`` (600);
 ``--dir`` chooses where the database goes (default: the system temp directory).
 
 One SQLite file is migrated and given one contact and one due invitation per email
@@ -64,13 +64,13 @@ class Received:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,500 emails (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="600 emails (under 30 s)")
     parser.add_argument("--emails", type=int, help="number of emails (default 5,000)")
     parser.add_argument(
         "--dir", type=Path, default=None, help="where the database goes (default: $TMPDIR)"
     )
     args = parser.parse_args()
-    total = args.emails or (1_500 if args.quick else 5_000)
+    total = args.emails or (600 if args.quick else 5_000)
 
     with (
         tempfile.TemporaryDirectory(prefix="closeloop-bench-", dir=args.dir) as tmp,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from closeloop.contacts.fields import normalise_locale
 from closeloop.policy.fatigue import FatiguePolicy
 from closeloop.policy.windows import SendWindow, parse_window_setting
 
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     from_name: str = "closeloop"
     product_name: str = "our product"
     workspace_name: str = "closeloop"
+    # the respondents' language when neither they nor the request name one we have
+    # (BCP 47: "en", "es", "de", "fr", "pt", or a regional tag such as "pt-BR")
+    default_locale: str = "en"
     # respondents
     token_ttl_days: int = Field(default=30, ge=1, le=365)
     answer_window_days: int = Field(default=7, ge=0, le=365)
@@ -99,6 +103,11 @@ class Settings(BaseSettings):
     def _valid_send_window(cls, value: str) -> str:
         parse_window_setting(value)
         return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        return normalise_locale(value)
 
     @field_validator("workspace_time_zone")
     @classmethod

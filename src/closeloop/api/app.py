@@ -88,6 +88,7 @@ def _include_routers(app: FastAPI) -> None:
     from closeloop.compat.segment.views import router as segment_router  # noqa: PLC0415
     from closeloop.contacts.views import router as contacts_router  # noqa: PLC0415
     from closeloop.events.views import router as events_router  # noqa: PLC0415
+    from closeloop.imports.views import router as imports_router  # noqa: PLC0415
     from closeloop.invitations.views import router as invitations_router  # noqa: PLC0415
     from closeloop.journeys.views import router as journey_router  # noqa: PLC0415
     from closeloop.responses.views import router as responses_router  # noqa: PLC0415
@@ -102,6 +103,7 @@ def _include_routers(app: FastAPI) -> None:
         contacts_router,
         events_router,
         segment_router,
+        imports_router,
         decisions_router,
         surveys_router,
         journey_router,

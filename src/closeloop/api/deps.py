@@ -15,7 +15,9 @@ from closeloop.errors import Forbidden, Unauthorized
 from closeloop.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """``async`` because it only reads app state: a sync dependency costs every request a
+    round trip through the thread pool (bench/respond.py, docs/performance.md)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 

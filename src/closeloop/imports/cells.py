@@ -84,9 +84,10 @@ def email(value: Any, name: str = "email") -> str | None:
         match = _COMMON_ADDRESS.fullmatch(candidate)
         if match and len(match[1]) <= MAX_LOCAL_PART and len(candidate) <= MAX_ADDRESS:
             try:
-                return f"{match[1]}@{_checked_domain(match[2])}"
+                domain = _checked_domain(match[2])
             except ValueError as error:
                 raise RowRejected(f"{name}: {error}") from None
+            return candidate if domain == match[2] else f"{match[1]}@{domain}"
     try:
         return fields.normalise_email(cleaned)
     except ValueError as error:

@@ -60,6 +60,17 @@ class ContactBatchPlan:
     changes: dict[int, dict[str, Any]] = field(default_factory=dict)
     # per row, in order: what becomes of it, or why it is refused
     results: list[Outcome | str] = field(default_factory=list)
+    # a new person's address changed within the batch: an address no row keeps was named
+    readdressed: bool = False
+
+    @property
+    def only_new_people(self) -> bool:
+        """Every identifier a row named is one a new person keeps, and no row was refused.
+
+        Such a plan, made against nobody, is the plan made against everybody exactly when
+        none of those identifiers is stored: which inserting the new people checks.
+        """
+        return not self.readdressed and not any(result.__class__ is str for result in self.results)
 
 
 def plan(
@@ -89,12 +100,14 @@ def plan(
         except IdentityConflict as conflict:
             result.results.append(f"{conflict.field}: {conflict.detail}")
             continue
-        wanted = dict(row.values)
+        wanted = row.values
         if row.account is not None:
-            wanted["account_id"] = account_ids[row.account]
+            wanted = {**wanted, "account_id": account_ids[row.account]}
         if key is None:
             person = {**_NOBODY, **wanted, "email": row.email, "external_id": row.external_id}
-            person["traits"] = merge_traits({}, row.traits) if row.traits else {}
+            traits = row.traits
+            # a row's traits are its own: kept as they are unless a null says to drop one
+            person["traits"] = traits if None not in traits.values() else merge_traits({}, traits)
             walk.add(-1 - len(result.new), person)
             result.new.append(person)
             result.results.append(Outcome.CREATED)
@@ -103,6 +116,7 @@ def plan(
         if changed:
             walk.change(key, changed)
             changed_by[index] = key
+            result.readdressed |= key < 0 and "email" in changed
         result.results.append(Outcome.UNCHANGED)
     for key in dict.fromkeys(changed_by.values()):
         if key > 0:
@@ -155,10 +169,16 @@ class _Walk:
 
     def find(self, row: ContactRow) -> int | None:
         """The key of the person the row is, None for someone new; may raise a conflict."""
+        email_key = self._by_email.get(row.email) if row.email is not None else None
         if row.external_id is None:
-            return self._by_email.get(row.email) if row.email is not None else None
-        by_email = self._known(self._by_email.get(row.email) if row.email else None)
-        by_external_id = self._known(self._by_external_id.get(row.external_id))
+            return email_key
+        external_key = self._by_external_id.get(row.external_id)
+        if external_key is None and email_key is None:
+            return None  # someone new: nothing to reconcile
+        if external_key is not None and email_key in (None, external_key):
+            return external_key  # found by external id, and the address agrees
+        by_email = self._known(email_key)
+        by_external_id = self._known(external_key)
         try:
             found = identity.match(
                 email=row.email,

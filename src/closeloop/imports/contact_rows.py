@@ -10,7 +10,7 @@ clears. A JSONL line may also carry ``traits`` as an object, merged like the API
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -34,6 +34,7 @@ _ALIASES = {
     "account_external_id": "account",
 }
 _ROLES = ", ".join(role.value for role in Role)
+VALUE_CACHE_SIZE = 4096
 
 
 class ContactRow(NamedTuple):
@@ -73,6 +74,20 @@ def _checked(name: str, normalise: Callable[[str], str]) -> Callable[[Any], str 
     return partial(cells.normalised, name=name, normalise=normalise)
 
 
+def _remembered(name: str, normalise: Callable[[str], str]) -> Callable[[Any], str | None]:
+    """``_checked`` for columns with few distinct values (zones, locales, roles).
+
+    A list of a million people has a few hundred time zones: each is checked once.
+    """
+    checked = _checked(name, normalise)
+    remembered = lru_cache(maxsize=VALUE_CACHE_SIZE)(checked)
+
+    def read(value: Any) -> str | None:
+        return remembered(value) if value.__class__ is str else checked(value)
+
+    return read
+
+
 def _account_key(value: Any) -> str | None:
     """A company's external id, given plainly or as the API's ``{"external_id": …}``."""
     if isinstance(value, dict):
@@ -86,9 +101,9 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "external_id": partial(cells.text, name="external_id"),
     "phone": _checked("phone", fields.normalise_phone),
     "name": partial(cells.text, name="name"),
-    "locale": _checked("locale", fields.normalise_locale),
-    "time_zone": _checked("time_zone", fields.normalise_time_zone),
-    "role": _checked("role", _role),
+    "locale": _remembered("locale", fields.normalise_locale),
+    "time_zone": _remembered("time_zone", fields.normalise_time_zone),
+    "role": _remembered("role", _role),
     "account": _account_key,
     "traits": partial(cells.json_object, name="traits"),
 }
@@ -103,7 +118,10 @@ def parse_contact(row: Mapping[str, Any]) -> ContactRow:
             continue
         read = _READERS.get(key)
         if read is None:
-            traits[key] = _trait(key, value)
+            if value.__class__ is str and "\x00" not in value and "\x00" not in key:
+                traits[key] = value  # the common case, checked inline: most columns are traits
+            else:
+                traits[key] = _trait(key, value)
         elif key == "traits":
             traits.update(read(value))
         elif (cleaned := read(value)) is not None:

@@ -46,18 +46,56 @@ _SQLITE_LOOKUP = {
 }
 
 
-def write(*, session: Session, rows: Sequence[ContactRow], now: datetime) -> list[Outcome | str]:
-    """Upsert the people of ``rows``; per row, its outcome or why it was refused."""
-    stored = _load(session, rows)
-    account_keys = {row.account for row in rows if row.account is not None}
-    account_ids = contacts_bulk.resolve_accounts(
-        session=session, external_ids=account_keys, now=now
-    )
-    batch = contact_batches.plan(rows, stored, account_ids)
-    # changes first: an address someone gives up is then free for the new person taking it
-    _update(session, batch.changes, now)
-    _insert(session, batch.new, now)
-    return batch.results
+class ContactWriter:
+    """Writes the batches of one import, looking people up only when it has to.
+
+    Looking up every person a batch names costs two index probes a row, and in a file
+    of new people (the first import of a CRM) they find nobody. So while the batches
+    bring only new people, a batch is planned against nobody and inserted straight
+    away with ``ON CONFLICT DO NOTHING``: if every row went in, no identifier it named
+    was stored, and the result is the one the lookups would have given. Otherwise the
+    insert is rolled back to its savepoint and the batch is written the careful way,
+    which later batches keep doing until one finds nobody stored again.
+    """
+
+    def __init__(self) -> None:
+        self._hopeful = True
+
+    def write(
+        self, session: Session, rows: Sequence[ContactRow], now: datetime
+    ) -> list[Outcome | str]:
+        """Upsert the people of ``rows``; per row, its outcome or why it was refused."""
+        account_keys = {row.account for row in rows if row.account is not None}
+        account_ids = contacts_bulk.resolve_accounts(
+            session=session, external_ids=account_keys, now=now
+        )
+        if self._hopeful:
+            batch = contact_batches.plan(rows, [], account_ids)
+            if batch.only_new_people and _insert_if_all_new(session, batch.new, now):
+                return batch.results
+        stored = _load(session, rows)
+        self._hopeful = not stored
+        batch = contact_batches.plan(rows, stored, account_ids)
+        # changes first: an address someone gives up is then free for the new person taking it
+        _update(session, batch.changes, now)
+        if _insert(session, batch.new, now) != len(batch.new):
+            # created by a concurrent writer between our look and our insert
+            raise Conflict("another writer created some of these people at the same time")
+        return batch.results
+
+
+class _Stored(Exception):
+    """Some of the people thought new are stored already."""
+
+
+def _insert_if_all_new(session: Session, people: list[dict[str, Any]], now: datetime) -> bool:
+    try:
+        with session.begin_nested():
+            if _insert(session, people, now) != len(people):
+                raise _Stored
+    except _Stored:
+        return False
+    return True
 
 
 def _load(session: Session, rows: Sequence[ContactRow]) -> list[StoredContact]:
@@ -89,9 +127,10 @@ def _load(session: Session, rows: Sequence[ContactRow]) -> list[StoredContact]:
     return list(found.values())
 
 
-def _insert(session: Session, people: list[dict[str, Any]], now: datetime) -> None:
+def _insert(session: Session, people: list[dict[str, Any]], now: datetime) -> int:
+    """Insert the new people, skipping any whose address or external id is taken; how many."""
     if not people:
-        return
+        return 0
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         dialect = connection.dialect
@@ -115,14 +154,10 @@ def _insert(session: Session, people: list[dict[str, Any]], now: datetime) -> No
             )
             for person in people
         ]
-        inserted = connection.exec_driver_sql(_SQLITE_INSERT, values).rowcount
-    else:
-        statement = contacts_bulk.insert_ignoring_duplicates(session, Contact).returning(Contact.id)
-        rows = [{**person, "created_at": now, "updated_at": now} for person in people]
-        inserted = len(connection.execute(statement, rows).all())
-    if inserted != len(people):
-        # created by a concurrent writer between our look and our insert
-        raise Conflict("another writer created some of these people at the same time")
+        return int(connection.exec_driver_sql(_SQLITE_INSERT, values).rowcount)
+    statement = contacts_bulk.insert_ignoring_duplicates(session, Contact).returning(Contact.id)
+    rows = [{**person, "created_at": now, "updated_at": now} for person in people]
+    return len(connection.execute(statement, rows).all())
 
 
 def _update(session: Session, changes: dict[int, dict[str, Any]], now: datetime) -> None:

@@ -101,7 +101,7 @@ def _people(
     """Each row's contact id (None for an anonymous answer), people created as needed."""
     emails = {row.email for row in rows if row.email is not None}
     query = select(Contact.email, Contact.id).where(Contact.email.in_(emails))
-    known: dict[str | None, int] = dict(session.execute(query).tuples())
+    known: dict[str | None, int] = dict(session.execute(query).all())
     latest: dict[int, datetime] = {}
     if known:
         newest_answers = (

@@ -30,19 +30,17 @@ from closeloop.imports import (
     delighted_store,
     event_rows,
 )
-from closeloop.imports.schemas import ImportFormat, ImportKind
+from closeloop.imports.schemas import ImportKind
 from closeloop.imports.tally import Outcome
 from closeloop.triggers import service as triggers
 
 EVENT_SOURCE = "import"
-BOTH_FORMATS = frozenset(ImportFormat)
 
 Write = Callable[[Session, Sequence[Any], datetime], list[Outcome | str]]
 
 
 @dataclass(frozen=True)
 class Kind:
-    formats: frozenset[ImportFormat]
     # a CSV column's field name (``Time Zone`` → ``time_zone``)
     canonical: Callable[[str], str]
     # a row's fields → the value ``write`` takes, or ``RowRejected``
@@ -57,27 +55,23 @@ def for_kind(kind: ImportKind, *, settings: Settings, now: datetime) -> Kind:
     """How ``kind`` is imported; ``now`` bounds timestamps (nothing days in the future)."""
     if kind is ImportKind.CONTACTS:
         return Kind(
-            formats=BOTH_FORMATS,
             canonical=contact_rows.canonical_contact_column,
             parse=contact_rows.parse_contact,
-            write=lambda session, rows, at: contact_store.write(session=session, rows=rows, now=at),
+            write=contact_store.ContactWriter().write,
         )
     if kind is ImportKind.ACCOUNTS:
         return Kind(
-            formats=BOTH_FORMATS,
             canonical=contact_rows.canonical_account_column,
             parse=contact_rows.parse_account,
             write=_write_accounts,
         )
     if kind is ImportKind.EVENTS:
         return Kind(
-            formats=BOTH_FORMATS,
             canonical=event_rows.canonical_event_column,
             parse=partial(event_rows.parse_event, now=now),
             write=partial(_write_events, settings=settings),
         )
     return Kind(
-        formats=frozenset({ImportFormat.CSV}),
         canonical=delighted_rows.canonical_column,
         parse=partial(delighted_rows.parse_answer, now=now),
         write=lambda session, rows, at: delighted_store.write(session=session, rows=rows, now=at),

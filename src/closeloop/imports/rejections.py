@@ -10,7 +10,8 @@ without any leaves no file behind.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -30,6 +31,20 @@ def default_path(input_name: str) -> Path:
 
 def header(columns: list[str] | None) -> list[str]:
     return ["line", "reason", *(columns if columns is not None else ["record"])]
+
+
+def as_csv(rows: Iterable[Rejection], columns: list[str] | None) -> Iterator[str]:
+    """The same file as text, a thousand rows at a time (the API's download)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header(columns))
+    for count, rejection in enumerate(rows, start=1):
+        writer.writerow([rejection.line, rejection.reason, *rejection.cells])
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 class RejectionFile:
@@ -53,6 +68,9 @@ class RejectionFile:
             self._writer.writerow([rejection.line, rejection.reason, *rejection.cells])
             self.count += 1
 
-    def close(self) -> None:
+    def __enter__(self) -> RejectionFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         if self._file is not None:
             self._file.close()

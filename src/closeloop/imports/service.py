@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from closeloop.errors import ClosedLoopError
 from closeloop.imports import kinds
 from closeloop.imports.cells import RowRejected
 from closeloop.imports.kinds import Kind
-from closeloop.imports.reading import BadRecord, Reader, Record, Unreadable
+from closeloop.imports.reading import BadRecord, Reader, Unreadable
 from closeloop.imports.schemas import ImportKind
 from closeloop.imports.tally import Outcome, Rejection, Tally
 from closeloop.runtime import Runtime
@@ -91,46 +92,56 @@ def run(
     its last committed batch: the lines before it are read past, not imported again.
     """
     tally = tally or Tally()
-    records: list[Record] = []
+    # where each value came from, for the error file: not the record, whose fields
+    # are done with once read (freed at once, while still in the processor's cache)
+    origins: list[tuple[int, list[str]]] = []
     values: list[Any] = []
     rejections: list[Rejection] = []
-    last_line = skip_through
 
-    def flush() -> None:
+    def flush(read: int, last_line: int) -> None:
+        imported_before = tally.imported
         with _unit_of_work(runtime, dry_run) as session:
             results = _write(session, kind, values, runtime.clock.now())
-            for record, result in zip(records, results, strict=True):
+            for result, count in Counter(results).items():
                 if isinstance(result, Outcome):
-                    tally.count(result)
-                else:
-                    rejections.append(Rejection(record.line, result, record.cells))
+                    tally.count(result, count)
+            if tally.imported - imported_before != len(results):
+                for (line, cells), result in zip(origins, results, strict=True):
+                    if not isinstance(result, Outcome):
+                        rejections.append(Rejection(line, result, cells))
             rejections.sort(key=lambda rejection: rejection.line)
+            tally.read += read
             tally.rejected += len(rejections)
             tally.bytes_read = reader.bytes_read
+            origins.clear()
+            values.clear()
             on_batch(session, Batch(list(rejections), tally, last_line))
-        records.clear()
-        values.clear()
         rejections.clear()
 
+    # the loop every row goes through: its names are local, its checks few
+    parse = kind.parse
+    pending = 0
+    line = skip_through
     for item in reader:
-        if item.line <= skip_through:
+        line = item.line
+        if line <= skip_through:
             continue
-        tally.read += 1
-        last_line = item.line
+        pending += 1
         if isinstance(item, BadRecord):
-            rejections.append(Rejection(item.line, item.reason, item.cells))
+            rejections.append(Rejection(*item))
         else:
             try:
-                values.append(kind.parse(item.fields))
-                records.append(item)
+                values.append(parse(item.fields))
+                origins.append((line, item.cells))
             except RowRejected as rejected:
-                rejections.append(Rejection(item.line, str(rejected), item.cells))
-        if len(records) + len(rejections) >= batch_size:
-            flush()
+                rejections.append(Rejection(line, str(rejected), item.cells))
+        if pending >= batch_size:
+            flush(pending, line)
+            pending = 0
             if stop is not None and stop.is_set():
                 raise Stopped
-    if records or rejections:
-        flush()
+    if pending:
+        flush(pending, line)
     return tally
 
 

@@ -39,10 +39,10 @@ class Tally:
     def imported(self) -> int:
         return self.created + self.updated + self.unchanged + self.earlier
 
-    def count(self, outcome: Outcome) -> None:
+    def count(self, outcome: Outcome, rows: int = 1) -> None:
         if outcome is Outcome.CREATED:
-            self.created += 1
+            self.created += rows
         elif outcome is Outcome.UPDATED:
-            self.updated += 1
+            self.updated += rows
         else:
-            self.unchanged += 1
+            self.unchanged += rows

@@ -13,13 +13,6 @@ from datetime import datetime, timedelta
 from closeloop.errors import Gone, InvalidInput
 
 MAX_COMMENT_LENGTH = 5_000
-DEFAULT_QUESTION = "How likely are you to recommend {product} to a friend or colleague?"
-DEFAULT_FOLLOW_UP = "What is the main reason for your score?"
-SCALE_ENDS = {
-    "nps": ("Not at all likely", "Extremely likely"),
-    "csat": ("Very dissatisfied", "Very satisfied"),
-    "ces": ("Very difficult", "Very easy"),
-}
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,3}")
 
 
@@ -77,16 +70,6 @@ def check_can_change(*, first_answered_at: datetime, now: datetime, window: time
             f"for {_days(window)} after the first answer",
             field="score",
         )
-
-
-def fill(template: str, *, product: str) -> str:
-    """Put the product's name into a question; other braces are left as written."""
-    return template.replace("{product}", product)
-
-
-def scale_ends(kind: str) -> tuple[str, str]:
-    """The words under the lowest and the highest score."""
-    return SCALE_ENDS.get(kind, ("Lowest", "Highest"))
 
 
 def day(instant: datetime) -> str:

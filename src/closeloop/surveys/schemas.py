@@ -44,7 +44,11 @@ class SurveyCreate(BaseModel):
         default=None,
         min_length=1,
         max_length=500,
-        description="The main question; {name} and {product} are filled per recipient.",
+        description=(
+            "The main question; {name} and {product} are filled per recipient. Sent as "
+            "written, in one language (one language per survey for now); left out, the "
+            "kind's standard question is used in the respondent's language."
+        ),
     )
     follow_up_question: str | None = Field(default=None, min_length=1, max_length=500)
     email_subject: str | None = Field(default=None, min_length=1, max_length=255)

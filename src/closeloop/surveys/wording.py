@@ -5,39 +5,26 @@ narrowly: only ``{name}`` and ``{product}``, in one pass (a name that itself con
 ``{product}`` stays as typed), never through ``str.format`` (which would let a template
 reach attributes such as ``{product.__class__}``). Control characters and runs of
 whitespace in the values are collapsed, so a name cannot break an email header.
+
+The defaults (our questions and subject, in the respondent's language) are templates
+like any other: they come from ``closeloop.i18n`` and are filled here the same way.
 """
 
 from __future__ import annotations
 
 import re
 
-from closeloop.surveys.models import SurveyKind
-
 PLACEHOLDERS = frozenset({"name", "product"})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _NAME_GAP = re.compile(r"[ \t]*\{name\}")
 _LEADING_PUNCTUATION = re.compile(r"^[\s,;:.!-]+")
-_WHITESPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
+# no-break spaces are kept: French puts one before "?" so the mark never starts a line
+_WHITESPACE = re.compile(r"(?:[^\S\u00a0\u202f]|[\x00-\x1f\x7f])+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-DEFAULT_QUESTIONS: dict[SurveyKind, str] = {
-    SurveyKind.NPS: (
-        "Hi {name}, how likely are you to recommend {product} to a friend or colleague?"
-    ),
-    SurveyKind.CSAT: "Hi {name}, how satisfied are you with {product}?",
-    SurveyKind.CES: "Hi {name}, how easy was it to get what you needed from {product}?",
-}
-DEFAULT_SUBJECT = "A quick question about {product}"
-
-SCALE_LABELS: dict[SurveyKind, tuple[str, str]] = {
-    SurveyKind.NPS: ("Not at all likely", "Extremely likely"),
-    SurveyKind.CSAT: ("Very unsatisfied", "Very satisfied"),
-    SurveyKind.CES: ("Very difficult", "Very easy"),
-}
 
 
 def clean(value: str | None) -> str:
-    """One line of text: control characters and whitespace runs become one space."""
+    """One line of text: control characters and runs of breaking whitespace become one space."""
     return _WHITESPACE.sub(" ", value or "").strip()
 
 

@@ -55,7 +55,7 @@ def _assert_respondent_page(page: httpx.Response, status: int) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
-    assert '<html lang="en">' in page.text
+    assert '<html lang="en" dir="ltr">' in page.text
     assert len(page.content) < 30_000
     assert "<script" not in page.text.lower()
     assert "http://" not in page.text and "https://" not in page.text, "nothing external"
@@ -86,7 +86,7 @@ def test_the_follow_up_page_before_an_answer_asks_the_question(
     page = client.get(f"/r/{token}")
     _assert_respondent_page(page, 200)
     assert (
-        "<h1>How likely are you to recommend FacturaPlus to a friend or colleague?</h1>"
+        "<h1><bdi>How likely are you to recommend FacturaPlus to a friend or colleague?</bdi></h1>"
         in page.text
     )
     assert _checked(page) == []
@@ -169,7 +169,7 @@ def test_a_too_long_comment_shows_the_form_again_with_the_words_kept(
     page = client.post(f"/r/{token}", data={"comment": too_long, "score": "2"})
     _assert_respondent_page_without_size_limit(page, 400)
     assert 'role="alert"' in page.text
-    assert "5,001 characters; the limit is 5,000" in page.text
+    assert "Your comment is longer than 5,000 characters." in page.text
     assert too_long in page.text, "nothing the person typed is lost"
     assert _checked(page) == ["2"]
     assert 'aria-invalid="true"' in page.text
@@ -186,9 +186,10 @@ def test_a_bad_form_is_shown_again_with_the_reason(
     client: TestClient, runtime: Runtime, token: str
 ) -> None:
     for data, message in [
-        ({"comment": "no score yet"}, "Choose a score before sending a comment"),
-        ({"comment": "x", "score": "abc"}, "is not a score"),
-        ({"comment": "x", "score": "11"}, "from 0 to 10, not 11"),
+        ({"comment": "no score yet"}, "Please choose a score from 0 to 10."),
+        ({"comment": "x", "score": "abc"}, "Please choose a score from 0 to 10."),
+        ({"comment": "x", "score": "11"}, "Please choose a score from 0 to 10."),
+        ({"comment": "a\x00b", "score": "5"}, "contains a character we cannot save"),
     ]:
         page = client.post(f"/r/{token}", data=data)
         _assert_respondent_page(page, 400)
@@ -282,7 +283,7 @@ def test_after_the_window_the_answer_is_shown_but_cannot_change(
     again = client.get(f"/r/{token}/2")
     _assert_respondent_page(again, 410)
     assert "Your answer is final" in again.text
-    assert "You already answered on 3 March 2026" in again.text
+    assert "the answer can no longer be changed" in again.text
 
     page = client.get(f"/r/{token}")
     _assert_respondent_page(page, 200)

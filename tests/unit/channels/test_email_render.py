@@ -153,7 +153,7 @@ def test_csat_has_its_own_scale_and_labels(settings: Settings) -> None:
     urls = [href for href in html_links(html).hrefs if "/r/u/" not in href]
     assert sorted(score_links(urls, settings)) == [1, 2, 3, 4, 5]
     assert "how satisfied are you with FacturaPlus?" in html
-    assert "Very unsatisfied" in html and "Very satisfied" in html
+    assert "Very dissatisfied" in html and "Very satisfied" in html
 
 
 def test_headers(settings: Settings) -> None:

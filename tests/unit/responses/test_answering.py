@@ -16,9 +16,7 @@ from closeloop.responses.answering import (
     check_score,
     clean_comment,
     day,
-    fill,
     parse_score,
-    scale_ends,
 )
 
 NPS = range(0, 11)
@@ -111,19 +109,6 @@ def test_after_the_window_the_error_says_when_they_answered() -> None:
 
 def test_a_zero_window_makes_the_first_answer_final() -> None:
     assert not can_change(first_answered_at=FIRST, now=FIRST, window=timedelta(0))
-
-
-def test_questions_name_the_product_and_leave_other_braces_alone() -> None:
-    assert fill("Recommend {product}? {name} {0}", product="FacturaPlus") == (
-        "Recommend FacturaPlus? {name} {0}"
-    )
-
-
-@pytest.mark.parametrize(
-    ("kind", "low"), [("nps", "Not at all likely"), ("csat", "Very dissatisfied"), ("x", "Lowest")]
-)
-def test_scale_ends(kind: str, low: str) -> None:
-    assert scale_ends(kind)[0] == low
 
 
 def test_days_read_as_people_write_them() -> None:

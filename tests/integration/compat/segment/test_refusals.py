@@ -68,6 +68,7 @@ def test_a_revoked_key_is_refused(client: TestClient, write_key: str, runtime: R
         (b'{"batch": {"type": "track"}}', "invalid_request", "'batch' must be a list"),
         (b'{"messages": []}', "invalid_request", "'batch' must be a list"),
         (b'{"batch": [], "sentAt": "yesterday"}', "invalid_request", "sentAt"),
+        (b'{"batch": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "invalid_json", "nested"),
     ],
 )
 def test_an_unreadable_batch_is_a_400(
@@ -155,6 +156,22 @@ def test_a_batch_with_bad_messages_stores_the_good_ones_and_names_the_bad(
         ("ok-1", "Signed Up"),
         ("ok-2", "Activated"),
     ]
+
+
+def test_a_message_that_is_not_unicode_text_does_not_poison_its_batch(
+    client: TestClient, write_key: str, runtime: Runtime
+) -> None:
+    body = (
+        b'{"batch": [{"type": "track", "userId": "u", "event": "A", "messageId": "lone",'
+        b' "properties": {"p": "\\udc00"}},'
+        b' {"type": "track", "userId": "u", "event": "B", "messageId": "fine"}]}'
+    )
+    response = client.post(BATCH, content=body, headers=basic(write_key))
+    assert response.status_code == 200, response.text
+    receipt = response.json()
+    assert receipt["accepted"] == 1
+    assert [(r["index"], r["messageId"]) for r in receipt["rejected"]] == [(0, "lone")]
+    assert [e.message_id for e in events(runtime)] == ["fine"]
 
 
 def test_an_identify_that_contradicts_another_person_is_rejected_alone(

@@ -101,6 +101,49 @@ def test_a_message_is_measured_as_compact_json() -> None:
     assert rejection.reason.endswith("the limit is 32 KB")
 
 
+def test_a_message_is_measured_in_utf8_bytes() -> None:
+    fits = {"type": "track", "userId": "u", "event": "A", "properties": {"p": ""}}
+    room = decoding.MAX_MESSAGE_BYTES - len(json.dumps(fits, separators=(",", ":")))
+    fits["properties"] = {"p": "é" * (room // 2)}  # two bytes each
+    too_big = {**fits, "properties": {"p": "é" * (room // 2 + 1)}}
+    checked = decoding.check(Envelope(items=[fits, too_big], sent_at=None, write_key=None))
+    assert [index for index, _ in checked.messages] == [0]
+    assert [rejection.index for rejection in checked.rejections] == [1]
+
+
+def test_a_message_holding_a_lone_surrogate_is_rejected_alone() -> None:
+    body = (
+        b'{"batch": ['
+        b'{"type": "track", "userId": "u", "event": "A", "properties": {"p": "\\ud800"}},'
+        b' {"type": "track", "userId": "u", "event": "\\ud83d\\ude00"}]}'
+    )
+    checked = decoding.check(decoding.read_batch(body))
+    [(index, paired)] = checked.messages
+    assert (index, paired.event) == (1, "\U0001f600")
+    [rejection] = checked.rejections
+    assert rejection.index == 0
+    assert rejection.reason.startswith("a message must be valid Unicode text")
+
+
+def test_a_message_nested_deeper_than_pydantic_core_serialises_is_still_measured() -> None:
+    deep: list[object] = []
+    for _ in range(300):
+        deep = [deep]
+    fits = {"type": "track", "userId": "u", "event": "A", "context": {"deep": deep}}
+    too_big = {**fits, "properties": {"p": "x" * decoding.MAX_MESSAGE_BYTES}}
+    checked = decoding.check(Envelope(items=[fits, too_big], sent_at=None, write_key=None))
+    assert [index for index, _ in checked.messages] == [0]
+    [rejection] = checked.rejections
+    assert rejection.reason.endswith("the limit is 32 KB")
+
+
+def test_a_body_nested_too_deeply_to_parse_is_malformed() -> None:
+    body = b'{"batch": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(Malformed) as refused:
+        decoding.read_batch(body)
+    assert refused.value.code == "invalid_json"
+
+
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
