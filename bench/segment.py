@@ -1,7 +1,7 @@
 """Segment intake throughput: ``/compat/segment/v1/batch`` against the native batch endpoint.
 
 Run: ``.venv/bin/python bench/segment.py`` (8 rounds of 10,000 events an endpoint) or
-``--quick`` (4 rounds of 4,000); ``--batch`` sets the events a request (default 100, what
+``--quick`` (6 rounds of 3,000); ``--batch`` sets the events a request (default 100, what
 Segment's Python library sends at most), ``--clients`` the concurrent clients (default
 4), ``--dir`` where the database goes (default: the system temp directory).
 
@@ -98,7 +98,7 @@ class Request:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 rounds of 4,000 (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="6 rounds of 3,000 (under 30 s)")
     parser.add_argument("--events", type=int, help="events an endpoint a round (10,000)")
     parser.add_argument("--rounds", type=int, help="rounds of the three endpoints (8)")
     parser.add_argument("--batch", type=int, default=100, help="events a request")
@@ -108,8 +108,8 @@ def main() -> None:
         "--dir", type=Path, default=None, help="where the database goes (default: $TMPDIR)"
     )
     args = parser.parse_args()
-    per_phase = args.events or (4_000 if args.quick else 10_000)
-    rounds = args.rounds or (4 if args.quick else 8)
+    per_phase = args.events or (3_000 if args.quick else 10_000)
+    rounds = args.rounds or (6 if args.quick else 8)
 
     with tempfile.TemporaryDirectory(prefix="closeloop-bench-", dir=args.dir) as tmp:
         workdir = Path(tmp)
